@@ -1,0 +1,36 @@
+# Everyday commands. `make run` serves the product; `make test` runs every check CI runs.
+
+SHELL := /bin/bash
+# Builds read the committed query data in .sqlx/, so they need no database.
+export SQLX_OFFLINE := true
+
+.PHONY: run test fmt-check clippy test-rust e2e sqlx-prepare drop-test-databases
+
+run:
+	cargo build --bin essk
+	DATABASE_URL="$$(scripts/ensure-postgres.sh essk)" ./target/debug/essk serve
+
+test: fmt-check clippy test-rust e2e
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+
+# Each test makes its own database on this server and drops nothing: old ones go first.
+test-rust: drop-test-databases
+	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_test)" cargo test --all-targets
+
+e2e:
+	scripts/e2e.sh
+
+drop-test-databases:
+	@url="$$(scripts/ensure-postgres.sh postgres)"; \
+	for db in $$(psql "$$url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'essk\_test\_%' OR datname LIKE 'essk\_e2e\_%'"); do \
+		psql "$$url" -qc "DROP DATABASE IF EXISTS \"$$db\" WITH (FORCE)"; \
+	done
+
+# Regenerates .sqlx/ after a query changes (needs cargo-sqlx and a migrated database).
+sqlx-prepare:
+	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_dev)" cargo sqlx prepare -- --all-targets

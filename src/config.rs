@@ -1,0 +1,103 @@
+//! Server configuration, read once from the environment.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{Context, Result};
+
+/// Everything the server needs to know about its surroundings.
+#[derive(Clone)]
+pub struct Config {
+    /// PostgreSQL connection string (`DATABASE_URL`); may hold a password.
+    pub database_url: String,
+    /// Address the HTTP server listens on (`BIND_ADDR`, default `127.0.0.1:8080`).
+    pub bind_addr: SocketAddr,
+    /// Directory where uploaded documents are kept (`STORAGE_DIR`, default `./data/storage`).
+    pub storage_dir: PathBuf,
+    /// Mark session cookies `Secure`; set when the server is reached through TLS
+    /// (`SECURE_COOKIES=true`).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends (`SESSION_IDLE_MINUTES`, default 30).
+    pub session_idle: Duration,
+    /// Largest accepted document, in bytes (`MAX_UPLOAD_BYTES`, default 100 MB).
+    pub max_upload_bytes: u64,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self> {
+        let database_url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/essk".to_owned());
+        let bind_addr = env_or("BIND_ADDR", "127.0.0.1:8080")
+            .parse()
+            .context("BIND_ADDR must look like 127.0.0.1:8080")?;
+        let storage_dir = PathBuf::from(env_or("STORAGE_DIR", "./data/storage"));
+        let secure_cookies = matches!(
+            env_or("SECURE_COOKIES", "false")
+                .to_ascii_lowercase()
+                .as_str(),
+            "1" | "true" | "yes"
+        );
+        let idle_minutes: u64 = env_or("SESSION_IDLE_MINUTES", "30")
+            .parse()
+            .context("SESSION_IDLE_MINUTES must be a whole number of minutes")?;
+        let max_upload_bytes = env_or("MAX_UPLOAD_BYTES", "104857600")
+            .parse()
+            .context("MAX_UPLOAD_BYTES must be a whole number of bytes")?;
+        Ok(Self {
+            database_url,
+            bind_addr,
+            storage_dir,
+            secure_cookies,
+            session_idle: Duration::from_secs(idle_minutes * 60),
+            max_upload_bytes,
+        })
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_password(&self.database_url))
+            .field("bind_addr", &self.bind_addr)
+            .field("storage_dir", &self.storage_dir)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_idle", &self.session_idle)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .finish()
+    }
+}
+
+/// Hides the password part of a connection URL (`user:secret@host` → `user:***@host`).
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db:5432/essk"),
+            "postgres://app:***@db:5432/essk"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/essk"),
+            "postgres://postgres@127.0.0.1/essk"
+        );
+    }
+}

@@ -1,0 +1,575 @@
+//! Approvals, their route copy (steps, participants, actions, folders) and the list.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::domain::{
+    access::Actor,
+    lifecycle::{Decision, Seat},
+};
+
+/// The header of an approval card.
+#[derive(Debug, Clone)]
+pub struct ApprovalRow {
+    pub id: i64,
+    pub number: String,
+    pub route_name: String,
+    pub is_public: bool,
+    pub initiator_org_id: i64,
+    pub initiator_name: String,
+    pub name: String,
+    pub subject: String,
+    pub works_address: String,
+    pub cadastral_number: String,
+    pub network_kind: String,
+    pub description: String,
+    pub status: String,
+    pub current_step: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub planned_completion_date: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub primary_approval_id: Option<i64>,
+    pub primary_number: Option<String>,
+    pub repeat_id: Option<i64>,
+    pub repeat_number: Option<String>,
+    pub author_name: String,
+}
+
+/// The editable fields of an approval.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFields {
+    pub name: String,
+    pub subject: String,
+    pub works_address: String,
+    pub cadastral_number: String,
+    pub network_kind: String,
+    pub description: String,
+}
+
+/// One participant of an approval with what the decision table shows.
+#[derive(Debug, Clone)]
+pub struct ParticipantRow {
+    pub id: i64,
+    pub step: i32,
+    pub step_started_at: Option<DateTime<Utc>>,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub term_days: i32,
+    pub term_basis: String,
+    pub is_mandatory: bool,
+    pub is_final: bool,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_end: Option<NaiveDate>,
+    pub decision: Option<String>,
+    pub decision_comment: String,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub action_count: i64,
+    pub open_mandatory_actions: i64,
+    pub document_count: i64,
+}
+
+impl ParticipantRow {
+    /// The participant as the lifecycle rules see it.
+    pub fn seat(&self) -> Seat {
+        Seat {
+            participant_id: self.id,
+            step: self.step,
+            is_mandatory: self.is_mandatory,
+            is_final: self.is_final,
+            decision: self.decision.as_deref().and_then(Decision::from_db),
+            open_mandatory_actions: usize::try_from(self.open_mandatory_actions).unwrap_or(0),
+        }
+    }
+}
+
+/// A document folder of the initiator with how many documents it holds.
+#[derive(Debug, Clone)]
+pub struct FolderRow {
+    pub id: i64,
+    pub name: String,
+    pub is_required: bool,
+    pub document_count: i64,
+}
+
+/// Creates a draft with the next number of the year and copies the route into it.
+pub async fn insert_draft(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    route: (i64, &str, bool),
+    fields: &ApprovalFields,
+    year: i32,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(i64, String)> {
+    let seq = sqlx::query_scalar!(
+        r#"
+        INSERT INTO approval_counters (year, last_value) VALUES ($1, 1)
+        ON CONFLICT (year) DO UPDATE SET last_value = approval_counters.last_value + 1
+        RETURNING last_value
+        "#,
+        year
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let number = format!("{year}-{seq:06}");
+    let (route_id, route_name, is_public) = route;
+    let id = sqlx::query_scalar!(
+        r#"
+        INSERT INTO approvals
+            (number, route_id, route_name, is_public, initiator_org_id, created_by,
+             name, subject, works_address, cadastral_number, network_kind, description,
+             created_at, last_changed_by, last_changed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $6, $13)
+        RETURNING id
+        "#,
+        number,
+        route_id,
+        route_name,
+        is_public,
+        actor.organisation_id,
+        actor.user_id,
+        fields.name,
+        fields.subject,
+        fields.works_address,
+        fields.cadastral_number,
+        fields.network_kind,
+        fields.description,
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    super::routes::copy_into_approval(conn, route_id, id).await?;
+    Ok((id, number))
+}
+
+/// Loads the card header of an approval.
+pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<ApprovalRow>> {
+    sqlx::query_as!(
+        ApprovalRow,
+        r#"
+        SELECT a.id, a.number, a.route_name, a.is_public, a.initiator_org_id,
+               o.short_name AS initiator_name, a.name, a.subject, a.works_address,
+               a.cadastral_number, a.network_kind, a.description, a.status, a.current_step,
+               a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
+               a.primary_approval_id, p.number AS "primary_number?",
+               r.id AS "repeat_id?", r.number AS "repeat_number?",
+               u.full_name AS author_name
+        FROM approvals a
+        JOIN organisations o ON o.id = a.initiator_org_id
+        JOIN users u ON u.id = a.last_changed_by
+        LEFT JOIN approvals p ON p.id = a.primary_approval_id
+        LEFT JOIN approvals r ON r.primary_approval_id = a.id
+        WHERE a.id = $1
+        "#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Locks the approval row for the rest of the transaction and returns its status; every
+/// state change takes this lock first, so changes to one approval apply one at a time.
+pub async fn lock_status(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT status FROM approvals WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Organisations taking part in the approval's route.
+pub async fn participant_org_ids(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "SELECT DISTINCT organisation_id FROM approval_participants WHERE approval_id = $1",
+        id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Every participant, by step and position.
+pub async fn participants(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<ParticipantRow>> {
+    sqlx::query_as!(
+        ParticipantRow,
+        r#"
+        SELECT p.id, s.position AS step, s.started_at AS step_started_at, p.organisation_id,
+               o.short_name AS organisation_name, p.term_days, p.term_basis,
+               p.is_mandatory, p.is_final, p.planned_start, p.planned_end,
+               p.decision, p.decision_comment, u.full_name AS "decided_by_name?", p.decided_at,
+               (SELECT count(*) FROM approval_actions a WHERE a.participant_id = p.id)
+                   AS "action_count!",
+               (SELECT count(*) FROM approval_actions a
+                WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL)
+                   AS "open_mandatory_actions!",
+               (SELECT count(*) FROM documents d WHERE d.participant_id = p.id)
+                   AS "document_count!"
+        FROM approval_participants p
+        JOIN approval_steps s ON s.id = p.step_id
+        JOIN organisations o ON o.id = p.organisation_id
+        LEFT JOIN users u ON u.id = p.decided_by
+        WHERE p.approval_id = $1
+        ORDER BY s.position, p.position, p.id
+        "#,
+        id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The initiator's folders with their document counts.
+pub async fn folders(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<FolderRow>> {
+    sqlx::query_as!(
+        FolderRow,
+        r#"
+        SELECT f.id, f.name, f.is_required,
+               (SELECT count(*) FROM documents d WHERE d.folder_id = f.id) AS "document_count!"
+        FROM approval_folders f
+        WHERE f.approval_id = $1
+        ORDER BY f.position, f.id
+        "#,
+        id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Rewrites a draft's fields and marks who changed it.
+pub async fn update_fields(
+    conn: &mut PgConnection,
+    id: i64,
+    fields: &ApprovalFields,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE approvals
+        SET name = $2, subject = $3, works_address = $4, cadastral_number = $5,
+            network_kind = $6, description = $7, last_changed_by = $8, last_changed_at = $9
+        WHERE id = $1
+        "#,
+        id,
+        fields.name,
+        fields.subject,
+        fields.works_address,
+        fields.cadastral_number,
+        fields.network_kind,
+        fields.description,
+        user_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks who changed the approval last.
+pub async fn touch(
+    conn: &mut PgConnection,
+    id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE approvals SET last_changed_by = $2, last_changed_at = $3 WHERE id = $1",
+        id,
+        user_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM approvals WHERE id = $1", id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the launch: status, time, planned completion.
+pub async fn mark_launched(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    planned_completion: NaiveDate,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE approvals
+        SET status = 'running', launched_at = $2, planned_completion_date = $3,
+            last_changed_by = $4, last_changed_at = $2
+        WHERE id = $1
+        "#,
+        id,
+        now,
+        planned_completion,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores a participant's planned dates.
+pub async fn set_planned(
+    conn: &mut PgConnection,
+    participant_id: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE approval_participants SET planned_start = $2, planned_end = $3 WHERE id = $1",
+        participant_id,
+        start,
+        end
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a decision unless one exists; returns whether this call recorded it.
+pub async fn record_decision(
+    conn: &mut PgConnection,
+    participant_id: i64,
+    decision: Decision,
+    comment: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"
+        UPDATE approval_participants
+        SET decision = $2, decision_comment = $3, decided_by = $4, decided_at = $5
+        WHERE id = $1 AND decision IS NULL
+        "#,
+        participant_id,
+        decision.as_db(),
+        comment,
+        user_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Starts every step up to `current_step` that has not started yet.
+pub async fn start_steps_through(
+    conn: &mut PgConnection,
+    approval_id: i64,
+    current_step: i32,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE approval_steps SET started_at = $3
+        WHERE approval_id = $1 AND position <= $2 AND started_at IS NULL
+        "#,
+        approval_id,
+        current_step,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores where a running approval stands: its current step, or its final status.
+pub async fn set_progress(
+    conn: &mut PgConnection,
+    approval_id: i64,
+    status: &str,
+    current_step: Option<i32>,
+    completed_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE approvals SET status = $2, current_step = $3, completed_at = $4 WHERE id = $1
+        "#,
+        approval_id,
+        status,
+        current_step,
+        completed_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One row of the «Согласования» list.
+#[derive(Debug)]
+pub struct ListRow {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub name: String,
+    pub initiator_name: String,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub planned_completion_date: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub author_name: String,
+    /// The user's organisation must decide now.
+    pub my_turn: bool,
+    /// The user's organisation takes part but its step has not started.
+    pub not_yet: bool,
+}
+
+/// The approvals the actor may see, newest first.
+pub async fn list_visible(
+    pool: &PgPool,
+    actor: &Actor,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<ListRow>, i64)> {
+    let r = actor.rights;
+    let rows = sqlx::query_as!(
+        ListRow,
+        r#"
+        SELECT a.id, a.number, a.status, a.name, o.short_name AS initiator_name,
+               a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
+               u.full_name AS author_name,
+               (a.status = 'running' AND EXISTS (
+                   SELECT 1 FROM approval_participants p
+                   JOIN approval_steps s ON s.id = p.step_id
+                   WHERE p.approval_id = a.id AND p.organisation_id = $2
+                     AND p.decision IS NULL
+                     AND (NOT p.is_mandatory OR s.position <= a.current_step)
+               )) AS "my_turn!",
+               (a.status = 'running' AND EXISTS (
+                   SELECT 1 FROM approval_participants p
+                   JOIN approval_steps s ON s.id = p.step_id
+                   WHERE p.approval_id = a.id AND p.organisation_id = $2
+                     AND p.decision IS NULL AND p.is_mandatory
+                     AND s.position > a.current_step
+               )) AS "not_yet!"
+        FROM approvals a
+        JOIN organisations o ON o.id = a.initiator_org_id
+        JOIN users u ON u.id = a.last_changed_by
+        WHERE $1
+           OR (a.initiator_org_id = $2 AND ($3 OR $5 OR $7))
+           OR (a.status <> 'draft' AND ($4 OR $5 OR $7) AND EXISTS (
+                   SELECT 1 FROM approval_participants p
+                   WHERE p.approval_id = a.id AND p.organisation_id = $2))
+           OR (a.status <> 'draft' AND a.is_public AND $6)
+        ORDER BY a.created_at DESC, a.id DESC
+        LIMIT $8 OFFSET $9
+        "#,
+        actor.is_admin,
+        actor.organisation_id,
+        r.create,
+        r.participate,
+        r.view,
+        r.view_public,
+        actor.is_head,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!"
+        FROM approvals a
+        WHERE $1
+           OR (a.initiator_org_id = $2 AND ($3 OR $5 OR $7))
+           OR (a.status <> 'draft' AND ($4 OR $5 OR $7) AND EXISTS (
+                   SELECT 1 FROM approval_participants p
+                   WHERE p.approval_id = a.id AND p.organisation_id = $2))
+           OR (a.status <> 'draft' AND a.is_public AND $6)
+        "#,
+        actor.is_admin,
+        actor.organisation_id,
+        r.create,
+        r.participate,
+        r.view,
+        r.view_public,
+        actor.is_head
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// An action of a participant with what the actions table shows.
+#[derive(Debug, Clone)]
+pub struct ActionRow {
+    pub id: i64,
+    pub participant_id: i64,
+    pub description: String,
+    pub term_days: i32,
+    pub is_mandatory: bool,
+    pub done_by_name: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub comment: String,
+    pub document_count: i64,
+}
+
+/// The participant's actions in route order.
+pub async fn actions(conn: &mut PgConnection, participant_id: i64) -> sqlx::Result<Vec<ActionRow>> {
+    sqlx::query_as!(
+        ActionRow,
+        r#"
+        SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
+               u.full_name AS "done_by_name?", a.done_at, a.comment,
+               (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
+        FROM approval_actions a
+        LEFT JOIN users u ON u.id = a.done_by
+        WHERE a.participant_id = $1
+        ORDER BY a.position, a.id
+        "#,
+        participant_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Marks an action done unless it is; returns whether this call did.
+pub async fn complete_action(
+    conn: &mut PgConnection,
+    action_id: i64,
+    comment: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"
+        UPDATE approval_actions SET done_by = $2, done_at = $3, comment = $4
+        WHERE id = $1 AND done_at IS NULL
+        "#,
+        action_id,
+        user_id,
+        now,
+        comment
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One action, if it belongs to the approval.
+pub async fn find_action(
+    conn: &mut PgConnection,
+    approval_id: i64,
+    action_id: i64,
+) -> sqlx::Result<Option<ActionRow>> {
+    sqlx::query_as!(
+        ActionRow,
+        r#"
+        SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
+               u.full_name AS "done_by_name?", a.done_at, a.comment,
+               (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
+        FROM approval_actions a
+        JOIN approval_participants p ON p.id = a.participant_id
+        LEFT JOIN users u ON u.id = a.done_by
+        WHERE a.id = $2 AND p.approval_id = $1
+        "#,
+        approval_id,
+        action_id
+    )
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,23 @@
+//! SQL, one file per aggregate. Functions take the pool or an open transaction explicitly.
+
+pub mod approvals;
+pub mod audit;
+pub mod documents;
+pub mod routes;
+pub mod users;
+
+use sqlx::{PgPool, migrate::MigrateDatabase, postgres::PgPoolOptions};
+
+/// Connects to the database, creating it when missing, and brings its schema up to date.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+    if !sqlx::Postgres::database_exists(database_url).await? {
+        sqlx::Postgres::create_database(database_url).await?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(database_url)
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,123 @@
+//! Users as the sign-in and every request see them.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::domain::access::{Actor, Rights};
+
+/// What the login form needs to check a password.
+#[derive(Debug)]
+pub struct LoginCandidate {
+    pub id: i64,
+    pub password_hash: String,
+    pub blocked: bool,
+}
+
+/// The signed-in user with the names the pages show.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub login: String,
+    pub organisation_name: String,
+}
+
+pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
+    sqlx::query_as!(
+        LoginCandidate,
+        r#"
+        SELECT id, password_hash, blocked_at IS NOT NULL AS "blocked!"
+        FROM users WHERE lower(login) = lower($1)
+        "#,
+        login
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Loads an active (not blocked) user for a request.
+pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<SignedIn>> {
+    let row = sqlx::query!(
+        r#"
+        SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
+               u.can_create, u.can_participate, u.can_view, u.can_view_public,
+               u.is_head, u.is_admin
+        FROM users u JOIN organisations o ON o.id = u.organisation_id
+        WHERE u.id = $1 AND u.blocked_at IS NULL
+        "#,
+        user_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SignedIn {
+        actor: Actor {
+            user_id: r.id,
+            organisation_id: r.organisation_id,
+            full_name: r.full_name,
+            rights: Rights {
+                create: r.can_create,
+                participate: r.can_participate,
+                view: r.can_view,
+                view_public: r.can_view_public,
+            },
+            is_head: r.is_head,
+            is_admin: r.is_admin,
+        },
+        login: r.login,
+        organisation_name: r.organisation_name,
+    }))
+}
+
+/// Notes that the user was active; written at most once a minute per user.
+pub async fn touch_last_seen(pool: &PgPool, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        UPDATE users SET last_seen_at = $2
+        WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '1 minute')
+        "#,
+        user_id,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Consecutive failed logins for a login name and when the last one happened.
+pub async fn login_failures(
+    pool: &PgPool,
+    login: &str,
+) -> sqlx::Result<Option<(i32, DateTime<Utc>)>> {
+    let row = sqlx::query!(
+        "SELECT failures, last_failed_at FROM login_failures WHERE login = lower($1)",
+        login
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.failures, r.last_failed_at)))
+}
+
+pub async fn record_login_failure(
+    pool: &PgPool,
+    login: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        INSERT INTO login_failures (login, failures, last_failed_at) VALUES (lower($1), 1, $2)
+        ON CONFLICT (login) DO UPDATE
+            SET failures = login_failures.failures + 1, last_failed_at = $2
+        "#,
+        login,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures(pool: &PgPool, login: &str) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE login = lower($1)", login)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

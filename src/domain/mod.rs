@@ -1,0 +1,7 @@
+//! The approval rules, free of I/O: who may see and do what, how an approval moves, and its
+//! dates.
+
+pub mod access;
+pub mod dates;
+pub mod lifecycle;
+pub mod names;

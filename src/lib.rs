@@ -1,0 +1,13 @@
+//! Согласования ЕССК: a one-window approvals service for utility connection works.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod seed;
+pub mod storage;
+pub mod web;
+pub mod workflow;
+
+pub use web::{AppState, router};

@@ -1,0 +1,132 @@
+//! A participant's actions table and the completion of an action.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    response::{Html, Redirect},
+};
+
+use super::{
+    AppState,
+    approvals::{Layout, load_visible},
+    auth::CurrentUser,
+    documents::read_form,
+    format,
+};
+use crate::{
+    db::{self, approvals::ParticipantRow},
+    domain::{
+        dates::add_days,
+        lifecycle::{self, Status},
+    },
+    error::{AppError, AppResult},
+    workflow,
+};
+
+/// One line of the actions table, with the manual's columns.
+pub struct ActionView {
+    pub id: i64,
+    pub done: bool,
+    pub description: String,
+    pub planned_end: String,
+    pub expected_end: String,
+    pub actual_end: String,
+    pub is_mandatory: bool,
+    pub executor: String,
+    pub comment: String,
+    pub document_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "approvals/actions.html")]
+struct ActionsPage {
+    layout: Layout,
+    approval_id: i64,
+    number: String,
+    organisation: String,
+    actions: Vec<ActionView>,
+    may_act: bool,
+}
+
+pub async fn table(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, participant_id)): Path<(i64, i64)>,
+) -> AppResult<Html<String>> {
+    let visible = load_visible(&state, &user, id).await?;
+
+    let mut conn = state.db.acquire().await?;
+    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participant = participants
+        .iter()
+        .find(|p| p.id == participant_id)
+        .ok_or(AppError::NotFound)?;
+    let actions = db::approvals::actions(&mut conn, participant_id).await?;
+    let status = Status::from_db(&visible.approval.status).unwrap_or(Status::Draft);
+    let seats: Vec<_> = participants.iter().map(ParticipantRow::seat).collect();
+    let may_act = user.actor.may_decide_for(participant.organisation_id)
+        && lifecycle::may_act(status, &seats, participant_id).is_ok();
+
+    let page = ActionsPage {
+        layout: Layout::of(&user),
+        approval_id: id,
+        number: visible.approval.number,
+        organisation: participant.organisation_name.clone(),
+        actions: actions
+            .into_iter()
+            .map(|a| {
+                let planned = participant
+                    .planned_start
+                    .map(|start| add_days(start, i64::from(a.term_days)));
+                let actual = a.done_at.map(crate::clock::moscow_date);
+                ActionView {
+                    id: a.id,
+                    done: a.done_at.is_some(),
+                    description: a.description,
+                    planned_end: format::opt_date(planned),
+                    expected_end: format::opt_date(actual.or(planned)),
+                    actual_end: format::opt_date(actual),
+                    is_mandatory: a.is_mandatory,
+                    executor: a.done_by_name.unwrap_or_default(),
+                    comment: a.comment,
+                    document_count: a.document_count,
+                }
+            })
+            .collect(),
+        may_act,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[tracing::instrument(name = "actions.complete", skip_all, fields(approval.id = id, action.id = action_id))]
+pub async fn complete(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, action_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> AppResult<Redirect> {
+    load_visible(&state, &user, id).await?;
+    let mut conn = state.db.acquire().await?;
+    let action = db::approvals::find_action(&mut conn, id, action_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let participants_url = format!(
+        "/approvals/{id}/participants/{}/actions",
+        action.participant_id
+    );
+
+    let posted = read_form(&state, multipart).await?;
+    let comment = posted.field("comment").trim().to_owned();
+    workflow::complete_action(
+        &state.db,
+        &user.actor,
+        id,
+        action_id,
+        &comment,
+        &posted.uploads,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&participants_url))
+}

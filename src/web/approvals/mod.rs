@@ -1,0 +1,69 @@
+//! Approval pages: the list, the draft card (create, edit, launch) and the approval card.
+
+mod card;
+mod draft;
+mod list;
+
+pub use card::card;
+pub use draft::{
+    create, delete, draft_form, edit_form, launch, launch_confirm, new_form, render_edit, update,
+};
+pub use list::{home, list};
+
+use crate::{
+    db::{self, approvals::ApprovalRow, users::SignedIn},
+    domain::access::{ApprovalScope, Visibility},
+    error::{AppError, AppResult},
+    web::AppState,
+};
+
+/// An approval the user may see, with how much of it.
+#[derive(Debug)]
+pub struct Visible {
+    pub approval: ApprovalRow,
+    pub visibility: Visibility,
+}
+
+impl Visible {
+    pub fn is_draft(&self) -> bool {
+        self.approval.status == "draft"
+    }
+}
+
+/// Loads an approval if the user may see it; otherwise answers 404, whether it exists or not.
+pub async fn load_visible(state: &AppState, user: &SignedIn, id: i64) -> AppResult<Visible> {
+    let mut conn = state.db.acquire().await?;
+    let approval = db::approvals::find(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let participant_org_ids = db::approvals::participant_org_ids(&mut conn, id).await?;
+    let visibility = user.actor.visibility(&ApprovalScope {
+        initiator_org_id: approval.initiator_org_id,
+        is_draft: approval.status == "draft",
+        is_public: approval.is_public,
+        participant_org_ids: &participant_org_ids,
+    });
+    if visibility == Visibility::Hidden {
+        return Err(AppError::NotFound);
+    }
+    Ok(Visible {
+        approval,
+        visibility,
+    })
+}
+
+/// What the page frame shows about the signed-in user.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub user_name: String,
+    pub organisation_name: String,
+}
+
+impl Layout {
+    pub fn of(user: &SignedIn) -> Self {
+        Self {
+            user_name: user.actor.full_name.clone(),
+            organisation_name: user.organisation_name.clone(),
+        }
+    }
+}

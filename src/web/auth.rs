@@ -1,0 +1,203 @@
+//! Signing in and out, and the signed-in user of every request.
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use askama::Template;
+use axum::{
+    Form,
+    extract::{FromRequestParts, State},
+    http::{StatusCode, request::Parts},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::AppState;
+use crate::{
+    db::{self, users::SignedIn},
+    error::{AppError, AppResult},
+};
+
+const USER_KEY: &str = "user_id";
+/// Failures in a row after which a login name has to wait before the next try.
+const FREE_FAILURES: i32 = 5;
+
+/// The signed-in user; extracting it sends anonymous visitors to the login page.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub SignedIn);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Unauthenticated)?;
+        let user_id: Option<i64> = session
+            .get(USER_KEY)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("session read: {e}")))?;
+        let Some(user_id) = user_id else {
+            return Err(AppError::Unauthenticated);
+        };
+        let Some(user) = db::users::load_signed_in(&state.db, user_id).await? else {
+            // Blocked or removed since signing in: the session ends here.
+            let _ = session.flush().await;
+            return Err(AppError::Unauthenticated);
+        };
+        db::users::touch_last_seen(&state.db, user_id, state.clock.now()).await?;
+        Ok(CurrentUser(user))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    login: String,
+    error: Option<String>,
+}
+
+pub async fn login_form() -> AppResult<Html<String>> {
+    let page = LoginPage {
+        login: String::new(),
+        error: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+}
+
+#[tracing::instrument(name = "login", skip_all, fields(login = %form.login))]
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let login = form.login.trim().to_owned();
+    let now = state.clock.now();
+
+    if let Some(wait) = wait_before_next_try(&state, &login, now).await? {
+        let message = format!("Слишком много неудачных попыток входа. Повторите через {wait} с.");
+        return refuse(&login, message, StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    let candidate = db::users::find_for_login(&state.db, &login).await?;
+    let hash = candidate.as_ref().map(|c| c.password_hash.clone());
+    let password = form.password;
+    let verified =
+        tokio::task::spawn_blocking(move || password_matches(hash.as_deref(), &password))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+
+    let user = match candidate {
+        Some(user) if verified => user,
+        _ => {
+            db::users::record_login_failure(&state.db, &login, now).await?;
+            tracing::info!("login failed");
+            return refuse(
+                &login,
+                "Неверный логин или пароль.".into(),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+    };
+    if user.blocked {
+        return refuse(
+            &login,
+            "Учётная запись заблокирована. Обратитесь к администратору.".into(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+
+    db::users::clear_login_failures(&state.db, &login).await?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session
+        .insert(USER_KEY, user.id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    db::users::touch_last_seen(&state.db, user.id, now).await?;
+    tracing::info!(user.id = user.id, "signed in");
+    Ok(Redirect::to("/approvals").into_response())
+}
+
+/// Seconds the login name must still wait, when it has failed too often: 2, 4, 8… up to 5
+/// minutes after the fifth failure in a row.
+async fn wait_before_next_try(
+    state: &AppState,
+    login: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Option<i64>> {
+    let Some((failures, last)) = db::users::login_failures(&state.db, login).await? else {
+        return Ok(None);
+    };
+    if failures < FREE_FAILURES {
+        return Ok(None);
+    }
+    let exponent = u32::try_from(failures - FREE_FAILURES + 1)
+        .unwrap_or(9)
+        .min(9);
+    let backoff = 2_i64.pow(exponent).min(300);
+    let waited = (now - last).num_seconds();
+    Ok((waited < backoff).then_some(backoff - waited))
+}
+
+/// Checks a password against a stored hash; without a user it still spends the same effort,
+/// so timing does not tell which logins exist.
+fn password_matches(hash: Option<&str>, password: &str) -> bool {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$\
+                         3G6gS6fMeGkfwTgF8HX5CGaZ1ICkmD6pYAzXkg2xLuE";
+    let stored = hash.unwrap_or(DUMMY);
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && hash.is_some()
+}
+
+fn refuse(login: &str, message: String, status: StatusCode) -> AppResult<Response> {
+    let page = LoginPage {
+        login: login.to_owned(),
+        error: Some(message),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn logout(session: Session) -> AppResult<Redirect> {
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(Redirect::to("/login"))
+}
+
+/// Hashes a password as argon2id with a fresh salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
+        let hash = hash_password("demo1234").expect("hashes");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches(Some(&hash), "demo1234"));
+        assert!(!password_matches(Some(&hash), "demo12345"));
+        assert!(!password_matches(None, "demo1234"));
+    }
+}

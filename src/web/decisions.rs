@@ -1,0 +1,129 @@
+//! A participant's decision: the form and its submission.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+
+use super::{
+    AppState,
+    approvals::{Layout, Visible, load_visible},
+    auth::CurrentUser,
+    documents::read_form,
+};
+use crate::{
+    db::{self, approvals::ParticipantRow, users::SignedIn},
+    domain::lifecycle::{self, Decision, Status},
+    error::{AppError, AppResult},
+    workflow::{self, DecisionInput},
+};
+
+#[derive(Template)]
+#[template(path = "approvals/decision.html")]
+struct DecisionPage {
+    layout: Layout,
+    approval_id: i64,
+    number: String,
+    name: String,
+    participant_id: i64,
+    organisation: String,
+    comment: String,
+    errors: Vec<String>,
+}
+
+/// Loads the approval and the participant, checking sight (404), right (403) and state (409).
+async fn load_decidable(
+    state: &AppState,
+    user: &SignedIn,
+    id: i64,
+    participant_id: i64,
+) -> AppResult<(Visible, ParticipantRow)> {
+    let visible = load_visible(state, user, id).await?;
+    let mut conn = state.db.acquire().await?;
+    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participant = participants
+        .iter()
+        .find(|p| p.id == participant_id)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    if !user.actor.may_decide_for(participant.organisation_id) {
+        return Err(AppError::Forbidden(
+            "Принимать решение может только сотрудник организации-участника \
+             с правом «Участвовать в согласованиях»."
+                .into(),
+        ));
+    }
+    let status = Status::from_db(&visible.approval.status).unwrap_or(Status::Draft);
+    let seats: Vec<_> = participants.iter().map(ParticipantRow::seat).collect();
+    lifecycle::may_decide(status, &seats, participant_id)
+        .map_err(|refusal| AppError::Conflict(refusal.message()))?;
+    Ok((visible, participant))
+}
+
+fn page(
+    user: &SignedIn,
+    visible: &Visible,
+    participant: &ParticipantRow,
+    comment: String,
+    errors: Vec<String>,
+) -> DecisionPage {
+    DecisionPage {
+        layout: Layout::of(user),
+        approval_id: visible.approval.id,
+        number: visible.approval.number.clone(),
+        name: visible.approval.name.clone(),
+        participant_id: participant.id,
+        organisation: participant.organisation_name.clone(),
+        comment,
+        errors,
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, participant_id)): Path<(i64, i64)>,
+) -> AppResult<Html<String>> {
+    let (visible, participant) = load_decidable(&state, &user, id, participant_id).await?;
+    Ok(Html(
+        page(&user, &visible, &participant, String::new(), Vec::new()).render()?,
+    ))
+}
+
+#[tracing::instrument(name = "decisions.submit", skip_all, fields(approval.id = id))]
+pub async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, participant_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let (visible, participant) = load_decidable(&state, &user, id, participant_id).await?;
+
+    let posted = read_form(&state, multipart).await?;
+    let comment = posted.field("comment").trim().to_owned();
+    let decision = match posted.field("decision") {
+        "approve" => Decision::Approved,
+        "refuse" => Decision::Refused,
+        _ => {
+            let errors = vec!["Выберите решение: «Согласовать» или «Отказать».".to_owned()];
+            let html = page(&user, &visible, &participant, comment, errors).render()?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    if decision == Decision::Refused && comment.is_empty() {
+        let errors = vec!["При отказе укажите причину в поле «Комментарий».".to_owned()];
+        let html = page(&user, &visible, &participant, comment, errors).render()?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
+
+    let input = DecisionInput {
+        participant_id,
+        decision,
+        comment: &comment,
+        uploads: &posted.uploads,
+    };
+    workflow::decide(&state.db, &user.actor, id, &input, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/approvals/{id}")).into_response())
+}

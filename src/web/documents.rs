@@ -1,0 +1,281 @@
+//! Uploading, downloading and removing documents.
+
+use std::collections::HashMap;
+
+use axum::{
+    body::Body,
+    extract::{Multipart, Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use futures_util::TryStreamExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tokio_util::io::ReaderStream;
+
+use super::{
+    AppState,
+    approvals::{Visible, load_visible},
+    auth::CurrentUser,
+};
+use crate::{
+    db,
+    domain::access::Visibility,
+    error::{AppError, AppResult},
+    storage::PutError,
+    web::format,
+    workflow::{self, Upload},
+};
+
+/// Text fields longer than this are refused rather than held in memory.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// A multipart form read to its end: text fields in memory, files in storage.
+#[derive(Debug, Default)]
+pub struct PostedForm {
+    pub fields: HashMap<String, String>,
+    pub uploads: Vec<Upload>,
+}
+
+impl PostedForm {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+/// Reads a multipart form, streaming every file part into storage.
+pub async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<PostedForm> {
+    let limit = state.config.max_upload_bytes;
+    let mut form = PostedForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Some(file_name) = field.file_name().map(str::to_owned) else {
+            let text = field.text().await.map_err(too_large_or_bad)?;
+            if text.len() > MAX_TEXT_FIELD {
+                return Err(AppError::BadRequest(
+                    "Слишком длинный текст в форме.".into(),
+                ));
+            }
+            form.fields.insert(name, text);
+            continue;
+        };
+        if file_name.is_empty() {
+            continue; // a file input left empty
+        }
+        let content_type = field
+            .content_type()
+            .filter(|t| t.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let stream = field.map_err(|e| e.to_string());
+        let blob = state
+            .storage
+            .put(Box::pin(stream), limit)
+            .await
+            .map_err(|e| match e {
+                PutError::TooLarge { limit } => too_large_message(limit),
+                PutError::Source(reason) if reason.contains("limit") => too_large_message(limit),
+                PutError::Source(reason) => {
+                    AppError::BadRequest(format!("Загрузка файла прервана: {reason}"))
+                }
+                PutError::Io(err) => AppError::Internal(err.into()),
+            })?;
+        form.uploads.push(Upload {
+            blob,
+            original_name: base_name(&file_name),
+            content_type,
+        });
+    }
+    Ok(form)
+}
+
+fn too_large_message(limit: u64) -> AppError {
+    AppError::TooLarge(format!(
+        "Файл больше допустимого размера {}. Уменьшите файл или разделите его на части.",
+        format::size(i64::try_from(limit).unwrap_or(i64::MAX))
+    ))
+}
+
+fn too_large_or_bad(err: axum::extract::multipart::MultipartError) -> AppError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge(
+            "Загружаемые файлы больше допустимого размера. Уменьшите их или загрузите по одному."
+                .into(),
+        )
+    } else {
+        AppError::BadRequest(format!("Форма не прочитана: {}", err.body_text()))
+    }
+}
+
+/// The file's own name from what the browser sent: without any folder part (Windows or
+/// POSIX), control characters or surrounding spaces; never empty.
+pub fn base_name(sent: &str) -> String {
+    let last = sent.rsplit(['/', '\\']).next().unwrap_or(sent);
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "документ".to_owned()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+/// Characters left as they are in an RFC 5987 `filename*` value.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `Content-Disposition: attachment` with an ASCII fallback and the UTF-8 name.
+pub fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ATTR_CHAR)
+    )
+}
+
+#[tracing::instrument(name = "documents.upload", skip_all, fields(approval.id = id))]
+pub async fn upload_to_folder(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, folder_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let visible = load_visible(&state, &user, id).await?;
+    let initiator = visible.approval.initiator_org_id;
+    if !user.actor.may_manage(initiator) {
+        return Err(AppError::Forbidden(
+            "Добавлять документы могут только сотрудники организации-инициатора \
+             с правом «Создавать согласования»."
+                .into(),
+        ));
+    }
+    if !visible.is_draft() {
+        return Err(AppError::Conflict(
+            "Согласование уже запущено: документы изменять нельзя.".into(),
+        ));
+    }
+
+    let form = match read_form(&state, multipart).await {
+        Ok(form) => form,
+        Err(AppError::TooLarge(message)) => {
+            return edit_with_error(&state, &user, &visible, message).await;
+        }
+        Err(other) => return Err(other),
+    };
+    if form.uploads.is_empty() {
+        let message = "Выберите хотя бы один файл.".to_owned();
+        return edit_with_error(&state, &user, &visible, message).await;
+    }
+
+    let now = state.clock.now();
+    workflow::add_folder_documents(
+        &state.db,
+        &user.actor,
+        id,
+        initiator,
+        folder_id,
+        &form.uploads,
+        now,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/approvals/{id}/edit#folder-{folder_id}")).into_response())
+}
+
+async fn edit_with_error(
+    state: &AppState,
+    user: &db::users::SignedIn,
+    visible: &Visible,
+    message: String,
+) -> AppResult<Response> {
+    let a = &visible.approval;
+    let form = super::approvals::draft_form(a);
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    super::approvals::render_edit(state, user, visible, form, vec![message], status).await
+}
+
+#[tracing::instrument(name = "documents.remove", skip_all, fields(approval.id = id))]
+pub async fn remove(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, document_id)): Path<(i64, i64)>,
+) -> AppResult<Redirect> {
+    let visible = load_visible(&state, &user, id).await?;
+
+    let initiator = visible.approval.initiator_org_id;
+    let now = state.clock.now();
+    workflow::remove_folder_document(&state.db, &user.actor, id, initiator, document_id, now)
+        .await?;
+    Ok(Redirect::to(&format!("/approvals/{id}/edit")))
+}
+
+#[tracing::instrument(name = "documents.download", skip_all, fields(approval.id = id))]
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, document_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let visible = load_visible(&state, &user, id).await?;
+    if visible.visibility != Visibility::Full {
+        return Err(AppError::Forbidden(
+            "Документы публичного согласования доступны только его участникам.".into(),
+        ));
+    }
+
+    let mut conn = state.db.acquire().await?;
+    let doc = db::documents::find(&mut conn, id, document_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let file = state.storage.open_blob(&doc.sha256).await?;
+    let disposition = HeaderValue::from_str(&content_disposition(&doc.original_name))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let content_type = HeaderValue::from_str(&doc.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CONTENT_LENGTH, HeaderValue::from(doc.size)),
+    ];
+    Ok((headers, Body::from_stream(ReaderStream::new(file))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_name_drops_any_folder_part() {
+        assert_eq!(base_name(r"C:\Users\Иван\Документы\Акт.pdf"), "Акт.pdf");
+        assert_eq!(base_name("/home/ivan/План работ.pdf"), "План работ.pdf");
+        assert_eq!(base_name("  "), "документ");
+        assert_eq!(base_name("..\\"), "документ");
+        assert_eq!(base_name("a\u{0}b.txt"), "ab.txt");
+    }
+
+    #[test]
+    fn the_disposition_carries_an_ascii_fallback_and_the_utf8_name() {
+        assert_eq!(
+            content_disposition("Заявление \"1\".pdf"),
+            "attachment; filename=\"_________ _1_.pdf\"; \
+             filename*=UTF-8''%D0%97%D0%B0%D1%8F%D0%B2%D0%BB%D0%B5%D0%BD%D0%B8%D0%B5%20%221%22.pdf"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP side: the router, shared state, and the page handlers by area.
+
+pub mod actions;
+pub mod approvals;
+pub mod auth;
+pub mod csrf;
+pub mod decisions;
+pub mod documents;
+pub mod format;
+pub mod request_id;
+pub mod security_headers;
+pub mod session_store;
+pub mod static_files;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+};
+use sqlx::PgPool;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+
+use crate::{clock::Clock, config::Config, storage::Storage};
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub storage: Storage,
+}
+
+/// Builds the whole application: pages, sessions and the protective layers.
+pub fn router(state: AppState) -> anyhow::Result<Router> {
+    let upload_limit = DefaultBodyLimit::max(
+        usize::try_from(state.config.max_upload_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1 << 20),
+    );
+    let store = session_store::PgSessionStore::new(state.db.clone());
+    let idle = time::Duration::seconds(i64::try_from(state.config.session_idle.as_secs())?);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("essk_session")
+        .with_secure(state.config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let uploads = Router::new()
+        .route(
+            "/approvals/{id}/folders/{folder_id}/documents",
+            post(documents::upload_to_folder),
+        )
+        .route(
+            "/approvals/{id}/participants/{participant_id}/decision",
+            get(decisions::form).post(decisions::submit),
+        )
+        .route(
+            "/approvals/{id}/actions/{action_id}/complete",
+            post(actions::complete),
+        )
+        .layer(upload_limit);
+
+    let app = Router::new()
+        .route("/", get(approvals::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/approvals", get(approvals::list).post(approvals::create))
+        .route("/approvals/new", get(approvals::new_form))
+        .route("/approvals/{id}", get(approvals::card))
+        .route(
+            "/approvals/{id}/edit",
+            get(approvals::edit_form).post(approvals::update),
+        )
+        .route("/approvals/{id}/delete", post(approvals::delete))
+        .route(
+            "/approvals/{id}/launch",
+            get(approvals::launch_confirm).post(approvals::launch),
+        )
+        .route(
+            "/approvals/{id}/participants/{participant_id}/actions",
+            get(actions::table),
+        )
+        .route(
+            "/approvals/{id}/documents/{document_id}",
+            get(documents::download),
+        )
+        .route(
+            "/approvals/{id}/documents/{document_id}/delete",
+            post(documents::remove),
+        )
+        .merge(uploads)
+        .route("/static/{*path}", get(static_files::serve))
+        .fallback(static_files::not_found)
+        .layer(middleware::from_fn(csrf::refuse_cross_site))
+        .layer(sessions)
+        .layer(middleware::from_fn(security_headers::add))
+        .layer(middleware::from_fn(request_id::trace))
+        .with_state(state);
+    Ok(app)
+}

@@ -1,0 +1,492 @@
+//! State changes of an approval, each one transaction: the rules of `domain` applied to
+//! the rows of `db`. Callers have checked that the actor may see the approval.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Moscow;
+use sqlx::PgPool;
+
+use crate::{
+    clock::moscow_date,
+    db::{
+        self,
+        approvals::ApprovalFields,
+        documents::{NewDocument, Place},
+    },
+    domain::{
+        access::Actor,
+        dates::{self, Term, TermBasis},
+        lifecycle::{self, Decision, Progress, Status},
+    },
+    error::{AppError, AppResult},
+    storage::StoredBlob,
+};
+
+/// A file stored in storage and waiting for its document row.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub blob: StoredBlob,
+    pub original_name: String,
+    pub content_type: String,
+}
+
+fn status_of(stored: &str) -> AppResult<Status> {
+    Status::from_db(stored)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown approval status {stored}")))
+}
+
+/// Locks the approval and checks that it is still a draft its actor may manage.
+async fn lock_draft(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+) -> AppResult<()> {
+    if !actor.may_manage(initiator_org_id) {
+        return Err(AppError::Forbidden(
+            "Изменять черновик могут только сотрудники организации-инициатора \
+             с правом «Создавать согласования»."
+                .into(),
+        ));
+    }
+    let status = db::approvals::lock_status(conn, approval_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if status_of(&status)? != Status::Draft {
+        return Err(AppError::Conflict(
+            "Согласование уже запущено: изменять его состав нельзя.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a draft on an active route; returns its id.
+pub async fn create_draft(
+    pool: &PgPool,
+    actor: &Actor,
+    route_id: i64,
+    fields: &ApprovalFields,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    if !actor.rights.create {
+        return Err(AppError::Forbidden(
+            "Создавать согласования может только пользователь с правом «Создавать согласования»."
+                .into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let (route_name, is_public) = db::routes::find_active(&mut tx, route_id)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Выбранный маршрут недоступен.".into()))?;
+    let year = now.with_timezone(&Moscow).year();
+    let (id, number) = db::approvals::insert_draft(
+        &mut tx,
+        actor,
+        (route_id, &route_name, is_public),
+        fields,
+        year,
+        now,
+    )
+    .await?;
+    let details = format!("Создан черновик {number}: «{}»", fields.name);
+    db::audit::record(&mut tx, id, actor.user_id, now, "created", &details).await?;
+    tx.commit().await?;
+    tracing::info!(approval.id = id, approval.number = %number, "draft created");
+    Ok(id)
+}
+
+/// Saves new field values of a draft.
+pub async fn update_draft(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    fields: &ApprovalFields,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    db::approvals::update_fields(&mut tx, approval_id, fields, actor.user_id, now).await?;
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "edited",
+        "Изменены реквизиты",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a draft with its documents.
+pub async fn delete_draft(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "deleted",
+        "Черновик удалён",
+    )
+    .await?;
+    db::approvals::delete(&mut tx, approval_id).await?;
+    tx.commit().await?;
+    tracing::info!(approval.id = approval_id, "draft deleted");
+    Ok(())
+}
+
+/// Adds stored files to an initiator folder of a draft.
+pub async fn add_folder_documents(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    folder_id: i64,
+    uploads: &[Upload],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let folders = db::approvals::folders(&mut tx, approval_id).await?;
+    let folder = folders
+        .iter()
+        .find(|f| f.id == folder_id)
+        .ok_or(AppError::NotFound)?;
+    for upload in uploads {
+        let doc = NewDocument {
+            approval_id,
+            place: Place::Folder(folder_id),
+            blob: &upload.blob,
+            original_name: &upload.original_name,
+            content_type: &upload.content_type,
+            uploaded_by: actor.user_id,
+            uploaded_at: now,
+        };
+        db::documents::insert(&mut tx, &doc).await?;
+        let details = format!(
+            "Документ «{}» добавлен в папку «{}»",
+            upload.original_name, folder.name
+        );
+        db::audit::record(
+            &mut tx,
+            approval_id,
+            actor.user_id,
+            now,
+            "document_added",
+            &details,
+        )
+        .await?;
+    }
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a document from a draft's folder.
+pub async fn remove_folder_document(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    document_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let doc = db::documents::find(&mut tx, approval_id, document_id)
+        .await?
+        .filter(|d| d.folder_id.is_some())
+        .ok_or(AppError::NotFound)?;
+    db::documents::delete(&mut tx, doc.id).await?;
+    let details = format!("Документ «{}» удалён", doc.original_name);
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "document_removed",
+        &details,
+    )
+    .await?;
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reasons a draft cannot be launched yet; empty when it can.
+pub async fn launch_obstacles(
+    conn: &mut sqlx::PgConnection,
+    approval_id: i64,
+) -> AppResult<Vec<String>> {
+    let folders = db::approvals::folders(conn, approval_id).await?;
+    Ok(folders
+        .iter()
+        .filter(|f| f.is_required && f.document_count == 0)
+        .map(|f| format!("В обязательной папке «{}» нет документов.", f.name))
+        .collect())
+}
+
+/// Launches a draft: plans the dates, starts step 1.
+pub async fn launch(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let obstacles = launch_obstacles(&mut tx, approval_id).await?;
+    if !obstacles.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "Согласование нельзя запустить. {}",
+            obstacles.join(" ")
+        )));
+    }
+
+    let participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let terms: Vec<Term> = participants
+        .iter()
+        .map(|p| Term {
+            step: p.step,
+            days: p.term_days,
+            basis: TermBasis::from_db(&p.term_basis).unwrap_or(TermBasis::Launch),
+            is_mandatory: p.is_mandatory,
+        })
+        .collect();
+    let plan = dates::plan(moscow_date(now), &terms);
+    for (participant, planned) in participants.iter().zip(&plan.participants) {
+        db::approvals::set_planned(&mut tx, participant.id, planned.start, planned.end).await?;
+    }
+    db::approvals::mark_launched(&mut tx, approval_id, now, plan.completion, actor.user_id).await?;
+    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    apply_progress(&mut tx, approval_id, lifecycle::progress(&seats), now).await?;
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "launched",
+        "Согласование запущено",
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(approval.id = approval_id, "approval launched");
+    Ok(())
+}
+
+async fn apply_progress(
+    conn: &mut sqlx::PgConnection,
+    approval_id: i64,
+    progress: Progress,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    match progress {
+        Progress::Running { current_step } => {
+            db::approvals::start_steps_through(conn, approval_id, current_step, now).await?;
+            db::approvals::set_progress(conn, approval_id, "running", Some(current_step), None)
+                .await?;
+        }
+        Progress::Completed(status) => {
+            db::approvals::set_progress(conn, approval_id, status.as_db(), None, Some(now)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A participant's decision as posted.
+#[derive(Debug)]
+pub struct DecisionInput<'a> {
+    pub participant_id: i64,
+    pub decision: Decision,
+    pub comment: &'a str,
+    pub uploads: &'a [Upload],
+}
+
+/// Records a participant's decision and moves the approval on.
+pub async fn decide(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    input: &DecisionInput<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Status> {
+    if input.decision == Decision::Refused && input.comment.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "При отказе комментарий обязателен.".into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let status = db::approvals::lock_status(&mut tx, approval_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let participant = participants
+        .iter()
+        .find(|p| p.id == input.participant_id)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    if !actor.may_decide_for(participant.organisation_id) {
+        return Err(AppError::Forbidden(
+            "Принимать решение может только сотрудник организации-участника \
+             с правом «Участвовать в согласованиях»."
+                .into(),
+        ));
+    }
+    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    lifecycle::may_decide(status_of(&status)?, &seats, participant.id)
+        .map_err(|refusal| AppError::Conflict(refusal.message()))?;
+
+    let recorded = db::approvals::record_decision(
+        &mut tx,
+        participant.id,
+        input.decision,
+        input.comment.trim(),
+        actor.user_id,
+        now,
+    )
+    .await?;
+    if !recorded {
+        return Err(AppError::Conflict(
+            lifecycle::DecideRefusal::AlreadyDecided.message(),
+        ));
+    }
+    for upload in input.uploads {
+        let doc = NewDocument {
+            approval_id,
+            place: Place::Decision(participant.id),
+            blob: &upload.blob,
+            original_name: &upload.original_name,
+            content_type: &upload.content_type,
+            uploaded_by: actor.user_id,
+            uploaded_at: now,
+        };
+        db::documents::insert(&mut tx, &doc).await?;
+    }
+
+    if let Some(p) = participants.iter_mut().find(|p| p.id == participant.id) {
+        p.decision = Some(input.decision.as_db().to_owned());
+    }
+    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    let progress = lifecycle::progress(&seats);
+    apply_progress(&mut tx, approval_id, progress, now).await?;
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    let details = format!(
+        "{}: {}{}",
+        participant.organisation_name,
+        input.decision.title(),
+        if input.comment.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", input.comment.trim())
+        }
+    );
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "decided",
+        &details,
+    )
+    .await?;
+    if let Progress::Completed(final_status) = progress {
+        let details = format!("Согласование завершено: {}", final_status.title());
+        db::audit::record(
+            &mut tx,
+            approval_id,
+            actor.user_id,
+            now,
+            "completed",
+            &details,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        approval.id = approval_id,
+        participant.id = participant.id,
+        decision = input.decision.as_db(),
+        "decision recorded"
+    );
+    Ok(match progress {
+        Progress::Completed(status) => status,
+        Progress::Running { .. } => Status::Running,
+    })
+}
+
+/// Marks a participant's action done, with a comment and result documents.
+pub async fn complete_action(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    action_id: i64,
+    comment: &str,
+    uploads: &[Upload],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let status = db::approvals::lock_status(&mut tx, approval_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let action = db::approvals::find_action(&mut tx, approval_id, action_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let participant = participants
+        .iter()
+        .find(|p| p.id == action.participant_id)
+        .ok_or(AppError::NotFound)?;
+    if !actor.may_decide_for(participant.organisation_id) {
+        return Err(AppError::Forbidden(
+            "Выполнять действия может только сотрудник организации-участника \
+             с правом «Участвовать в согласованиях»."
+                .into(),
+        ));
+    }
+    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    lifecycle::may_act(status_of(&status)?, &seats, participant.id)
+        .map_err(|refusal| AppError::Conflict(refusal.message()))?;
+    if action.done_at.is_some()
+        || !db::approvals::complete_action(&mut tx, action_id, comment, actor.user_id, now).await?
+    {
+        return Err(AppError::Conflict("Действие уже выполнено.".into()));
+    }
+    for upload in uploads {
+        let doc = NewDocument {
+            approval_id,
+            place: Place::Action(action_id),
+            blob: &upload.blob,
+            original_name: &upload.original_name,
+            content_type: &upload.content_type,
+            uploaded_by: actor.user_id,
+            uploaded_at: now,
+        };
+        db::documents::insert(&mut tx, &doc).await?;
+    }
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    let details = format!(
+        "{}: выполнено действие «{}»",
+        participant.organisation_name, action.description
+    );
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "action_done",
+        &details,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
