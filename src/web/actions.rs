@@ -1,8 +1,9 @@
 //! A participant's actions table and the completion of an action.
 
+use crate::web::extract::{Multipart, Path};
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::State,
     response::{Html, Redirect},
 };
 

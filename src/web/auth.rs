@@ -3,7 +3,6 @@
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use askama::Template;
 use axum::{
-    Form,
     extract::{FromRequestParts, State},
     http::{StatusCode, request::Parts},
     response::{Html, IntoResponse, Redirect, Response},
@@ -11,7 +10,7 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::AppState;
+use super::{AppState, extract::Form};
 use crate::{
     db::{self, users::SignedIn},
     error::{AppError, AppResult},

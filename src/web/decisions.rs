@@ -1,8 +1,9 @@
 //! A participant's decision: the form and its submission.
 
+use crate::web::extract::{Multipart, Path};
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };

@@ -1,10 +1,11 @@
 //! Uploading, downloading and removing documents.
 
+use crate::web::extract::{Multipart, Path};
 use std::collections::HashMap;
 
 use axum::{
     body::Body,
-    extract::{Multipart, Path, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -43,7 +44,10 @@ impl PostedForm {
 }
 
 /// Reads a multipart form, streaming every file part into storage.
-pub async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<PostedForm> {
+pub async fn read_form(
+    state: &AppState,
+    Multipart(mut multipart): Multipart,
+) -> AppResult<PostedForm> {
     let limit = state.config.max_upload_bytes;
     let mut form = PostedForm::default();
     while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod csrf;
 pub mod decisions;
 pub mod documents;
+pub mod extract;
 pub mod format;
 pub mod request_id;
 pub mod security_headers;

@@ -1,10 +1,8 @@
 //! The approval card: header, «Согласование», «Состав дела» and «История» tabs.
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
-use axum::{
-    extract::{Path, Query, State},
-    response::Html,
-};
+use axum::{extract::State, response::Html};
 use serde::Deserialize;
 
 use super::{Layout, Visible, load_visible};

@@ -1,9 +1,9 @@
 //! The creation and edit card of a draft, its deletion and its launch.
 
+use crate::web::extract::{Form, Path};
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };

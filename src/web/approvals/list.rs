@@ -1,8 +1,9 @@
 //! The «Согласования» list.
 
+use crate::web::extract::Query;
 use askama::Template;
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{Html, Redirect},
 };
 use serde::Deserialize;

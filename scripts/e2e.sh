@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the browser tests: a fresh database, the server on a free loopback port, Playwright
+# driving Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = "0" ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    else
+        echo "The browser tests need Debian's chromium (apt-get install chromium)." >&2
+        exit 1
+    fi
+fi
+[ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund --loglevel=error
+
+server_url="$(scripts/ensure-postgres.sh postgres)"
+db="essk_e2e_$(date +%s)_$$"
+export DATABASE_URL="${server_url%/*}/$db"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+storage="$(mktemp -d)"
+
+cargo build --bin essk
+BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$storage" ./target/debug/essk serve >target/e2e-server.log 2>&1 &
+server=$!
+cleanup() {
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    rm -rf "$storage"
+    psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+    curl -fs -o /dev/null "http://127.0.0.1:$port/login" && break
+    kill -0 "$server" 2>/dev/null || { cat target/e2e-server.log >&2; exit 1; }
+    sleep 0.5
+done
+
+E2E_BASE_URL="http://127.0.0.1:$port" npx playwright test -c tests/e2e

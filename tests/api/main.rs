@@ -1,0 +1,6 @@
+//! Integration tests: the real router over HTTP against a fresh PostgreSQL database each.
+
+mod auth;
+mod helpers;
+mod lifecycle;
+mod rights;

@@ -1,0 +1,124 @@
+// The whole approval lifecycle as people do it, by the Russian labels on the pages.
+import { test, expect } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const samples = path.resolve(here, "../../../shared/samples/documents");
+const ROUTE =
+  "Оформление документов, необходимых для проведения работ, выполняемых при технологическом присоединении";
+const STEP_ONE = ["owner1", "owner2", "kga", "kb", "kio", "kgiop", "kt"];
+const FOLDER_FILES = {
+  "Заявление": "Заявление.pdf",
+  "Проект производства работ": "Проект производства работ.pdf",
+  "Схема производства работ": "Схема производства работ.png",
+  "Технические условия на подключение": "Заявление.pdf",
+};
+
+async function login(page, login) {
+  await page.goto("/login");
+  await page.getByLabel("Логин").fill(login);
+  await page.getByLabel("Пароль").fill("demo1234");
+  await page.getByRole("button", { name: "Войти" }).click();
+  await expect(page.getByRole("heading", { name: "Согласования" })).toBeVisible();
+}
+
+async function logout(page) {
+  await page.getByRole("button", { name: "Выйти" }).click();
+  await expect(page.getByRole("button", { name: "Войти" })).toBeVisible();
+}
+
+async function openApproval(page, number) {
+  await page.goto("/approvals");
+  await page.getByRole("link", { name: number, exact: true }).click();
+  await expect(page.getByRole("heading", { name: `Согласование ${number}` })).toBeVisible();
+}
+
+/** Completes the open actions of the signed-in participant, then decides. */
+async function decide(page, number, button, comment, resultFile) {
+  await openApproval(page, number);
+  const actions = page.getByRole("link", { name: /^Выполнить действие \(\d+\)$/ });
+  if ((await actions.count()) > 0) {
+    const ownRow = page.locator("tr", { has: page.getByRole("link", { name: "Принять решение" }) });
+    const ownActions = ownRow.getByRole("link", { name: /^Выполнить действие/ });
+    if ((await ownActions.count()) > 0) {
+      await ownActions.click();
+      const forms = page.getByRole("form", { name: /^Выполнение действия/ });
+      while ((await forms.count()) > 0) {
+        const form = forms.first();
+        await form.getByLabel("Комментарий").fill("Выполнено");
+        await form.getByRole("button", { name: "Выполнено" }).click();
+      }
+      await expect(page.getByRole("cell", { name: "В работе" })).toHaveCount(0);
+      await openApproval(page, number);
+    }
+  }
+  await page.getByRole("link", { name: "Принять решение" }).click();
+  await page.getByLabel("Комментарий").fill(comment);
+  if (resultFile) {
+    await page.getByLabel("Результат согласования (файлы)").setInputFiles(path.join(samples, resultFile));
+  }
+  await page.getByRole("button", { name: button, exact: true }).click();
+  await expect(page.getByRole("heading", { name: `Согласование ${number}` })).toBeVisible();
+}
+
+test("an approval goes from a new draft to «Согласовано» through every participant", async ({ page }) => {
+  await login(page, "rso");
+  await page.getByRole("link", { name: "Создать" }).click();
+  await page.getByLabel("Маршрут согласования").selectOption({ label: ROUTE });
+  await page.getByLabel("Наименование").fill("Подключение жилого дома к тепловой сети");
+  await page.getByLabel("Предмет согласования").fill("Земляные работы при технологическом присоединении");
+  await page.getByLabel("Адрес производства работ").fill("Санкт-Петербург, ул. Тестовая, д. 5");
+  await page.getByLabel("Кадастровый номер").fill("78:12:0001234:56");
+  await page.getByLabel("Вид сети").selectOption("Теплоснабжение");
+  await page.getByLabel("Краткое описание").fill("Прокладка ввода тепловой сети");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+
+  const heading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
+  await expect(heading).toBeVisible();
+  const number = (await heading.textContent()).replace("Черновик ", "").trim();
+
+  for (const [folder, file] of Object.entries(FOLDER_FILES)) {
+    const section = page.getByRole("region", { name: `Папка «${folder}»` });
+    await section.getByText("Добавить документы в папку").click();
+    await section.getByLabel(`Файлы для папки «${folder}»`).setInputFiles(path.join(samples, file));
+    await section.getByRole("button", { name: "Загрузить" }).click();
+    await expect(page.getByRole("region", { name: `Папка «${folder}»` }).getByRole("link", { name: file })).toBeVisible();
+  }
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(page.locator("dd.status")).toHaveText("Черновик");
+
+  await page.getByRole("link", { name: "Запустить согласование" }).click();
+  await page.getByRole("button", { name: "Ок" }).click();
+  await expect(page.locator("dd.status")).toHaveText("Запущено");
+  await logout(page);
+
+  for (const participant of STEP_ONE) {
+    await login(page, participant);
+    await decide(page, number, "Согласовать", `Замечаний нет (${participant})`);
+    await logout(page);
+  }
+
+  await login(page, "gati");
+  await decide(page, number, "Согласовать", "Ордер оформлен", "Схема производства работ.png");
+  await expect(page.locator("dd.status")).toHaveText("Согласовано");
+  await logout(page);
+
+  await login(page, "rso");
+  await openApproval(page, number);
+  await expect(page.locator("dd.status")).toHaveText("Согласовано");
+  const decisions = page.locator("table.decisions tbody tr");
+  await expect(decisions).toHaveCount(8);
+  await expect(page.getByRole("cell", { name: "Ордер оформлен" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Состав дела" }).click();
+  const caseFile = page.locator("table.case-file tbody tr");
+  await expect(caseFile).toHaveCount(5);
+  const downloadPromise = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Проект производства работ.pdf" }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toBe("Проект производства работ.pdf");
+  const saved = readFileSync(await download.path());
+  expect(saved.equals(readFileSync(path.join(samples, "Проект производства работ.pdf")))).toBe(true);
+});
