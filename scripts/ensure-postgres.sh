@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the PostgreSQL URL to use for database $1 (default "essk"):
 #   1. DATABASE_URL when it is set;
-#   2. else the local server on 127.0.0.1:5432 when it answers;
+#   2. else the local server on 127.0.0.1:5432 (LOCAL_PG_PORT) when it answers;
 #   3. else a private cluster in ./.pg, created and started with the system's initdb/pg_ctl.
 set -euo pipefail
 
@@ -10,8 +10,9 @@ if [ -n "${DATABASE_URL:-}" ]; then
     echo "$DATABASE_URL"
     exit 0
 fi
-if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-    echo "postgres://postgres@127.0.0.1:5432/$db"
+local_port="${LOCAL_PG_PORT:-5432}"
+if pg_isready -q -h 127.0.0.1 -p "$local_port" 2>/dev/null; then
+    echo "postgres://postgres@127.0.0.1:$local_port/$db"
     exit 0
 fi
 
