@@ -263,6 +263,6 @@ async fn an_approval_that_does_not_exist_answers_404() {
     );
     assert_eq!(
         admin.get("/approvals/not-a-number").await.status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::NOT_FOUND
     );
 }
