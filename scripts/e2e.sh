@@ -20,7 +20,8 @@ export DATABASE_URL="${server_url%/*}/$db"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 storage="$(mktemp -d)"
 
-cargo build --bin essk
+# The same targets as `cargo test` builds, so the features match and nothing is rebuilt.
+cargo build --all-targets
 BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$storage" ./target/debug/essk serve >target/e2e-server.log 2>&1 &
 server=$!
 cleanup() {

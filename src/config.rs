@@ -20,6 +20,9 @@ pub struct Config {
     pub session_idle: Duration,
     /// Largest accepted document, in bytes (`MAX_UPLOAD_BYTES`, default 100 MB).
     pub max_upload_bytes: u64,
+    /// Directory of trusted CA certificates (`TRUSTED_CA_DIR`); without it signature chains
+    /// are not checked and the card says so.
+    pub trusted_ca_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -43,6 +46,10 @@ impl Config {
         let max_upload_bytes = env_or("MAX_UPLOAD_BYTES", "104857600")
             .parse()
             .context("MAX_UPLOAD_BYTES must be a whole number of bytes")?;
+        let trusted_ca_dir = std::env::var("TRUSTED_CA_DIR")
+            .ok()
+            .filter(|dir| !dir.trim().is_empty())
+            .map(PathBuf::from);
         Ok(Self {
             database_url,
             bind_addr,
@@ -50,6 +57,7 @@ impl Config {
             secure_cookies,
             session_idle: Duration::from_secs(idle_minutes * 60),
             max_upload_bytes,
+            trusted_ca_dir,
         })
     }
 }
@@ -67,6 +75,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_idle", &self.session_idle)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("trusted_ca_dir", &self.trusted_ca_dir)
             .finish()
     }
 }

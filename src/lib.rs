@@ -6,7 +6,9 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod seed;
+pub mod signature;
 pub mod storage;
+pub mod verification;
 pub mod web;
 pub mod workflow;
 

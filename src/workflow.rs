@@ -11,14 +11,18 @@ use crate::{
         self,
         approvals::ApprovalFields,
         documents::{NewDocument, Place},
+        signatures::NewSignature,
     },
     domain::{
         access::Actor,
         dates::{self, Term, TermBasis},
         lifecycle::{self, Decision, Progress, Status},
+        signing::{self, SignedState},
     },
     error::{AppError, AppResult},
+    signature::Verdict,
     storage::StoredBlob,
+    verification::StoredReport,
 };
 
 /// A file stored in storage and waiting for its document row.
@@ -27,6 +31,63 @@ pub struct Upload {
     pub blob: StoredBlob,
     pub original_name: String,
     pub content_type: String,
+    /// Signature files that came with it, already verified.
+    pub signatures: Vec<SignatureUpload>,
+}
+
+/// A verified signature file waiting for its row.
+#[derive(Debug, Clone)]
+pub struct SignatureUpload {
+    pub blob: StoredBlob,
+    pub original_name: String,
+    pub report: StoredReport,
+}
+
+/// Records a document with the signatures that came with it.
+async fn insert_document(
+    conn: &mut sqlx::PgConnection,
+    approval_id: i64,
+    place: Place,
+    upload: &Upload,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let doc = NewDocument {
+        approval_id,
+        place,
+        blob: &upload.blob,
+        original_name: &upload.original_name,
+        content_type: &upload.content_type,
+        uploaded_by: actor.user_id,
+        uploaded_at: now,
+    };
+    let document_id = db::documents::insert(conn, &doc).await?;
+    insert_signatures(conn, document_id, &upload.signatures, actor, now).await?;
+    Ok(document_id)
+}
+
+async fn insert_signatures(
+    conn: &mut sqlx::PgConnection,
+    document_id: i64,
+    signatures: &[SignatureUpload],
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for signature in signatures {
+        let report =
+            serde_json::to_value(&signature.report).map_err(|e| AppError::Internal(e.into()))?;
+        let new = NewSignature {
+            document_id,
+            blob: &signature.blob,
+            original_name: &signature.original_name,
+            uploaded_by: actor.user_id,
+            uploaded_at: now,
+            verdict: &signature.report.verdict,
+            report,
+        };
+        db::signatures::insert(conn, &new).await?;
+    }
+    Ok(())
 }
 
 fn status_of(stored: &str) -> AppResult<Status> {
@@ -162,16 +223,15 @@ pub async fn add_folder_documents(
         .find(|f| f.id == folder_id)
         .ok_or(AppError::NotFound)?;
     for upload in uploads {
-        let doc = NewDocument {
+        insert_document(
+            &mut tx,
             approval_id,
-            place: Place::Folder(folder_id),
-            blob: &upload.blob,
-            original_name: &upload.original_name,
-            content_type: &upload.content_type,
-            uploaded_by: actor.user_id,
-            uploaded_at: now,
-        };
-        db::documents::insert(&mut tx, &doc).await?;
+            Place::Folder(folder_id),
+            upload,
+            actor,
+            now,
+        )
+        .await?;
         let details = format!(
             "Документ «{}» добавлен в папку «{}»",
             upload.original_name, folder.name
@@ -228,11 +288,103 @@ pub async fn launch_obstacles(
     approval_id: i64,
 ) -> AppResult<Vec<String>> {
     let folders = db::approvals::folders(conn, approval_id).await?;
-    Ok(folders
+    let mut obstacles: Vec<String> = folders
         .iter()
         .filter(|f| f.is_required && f.document_count == 0)
         .map(|f| format!("В обязательной папке «{}» нет документов.", f.name))
-        .collect())
+        .collect();
+    let documents = db::documents::for_approval(conn, approval_id).await?;
+    let signatures = db::signatures::for_approval(conn, approval_id).await?;
+    for doc in documents.iter().filter(|d| d.folder_id.is_some()) {
+        let verdicts = signatures
+            .iter()
+            .filter(|s| s.document_id == doc.id)
+            .map(|s| s.verdict.as_str());
+        match signing::signed_state(verdicts) {
+            SignedState::Signed => {}
+            SignedState::Unsigned => obstacles.push(format!(
+                "Файл «{}» в папке «{}» не подписан.",
+                doc.original_name, doc.section
+            )),
+            SignedState::Invalid(verdict) => obstacles.push(format!(
+                "Подпись файла «{}» в папке «{}» недействительна: {}.",
+                doc.original_name,
+                doc.section,
+                Verdict::from_str(&verdict).map_or("неизвестная ошибка", Verdict::title)
+            )),
+        }
+    }
+    Ok(obstacles)
+}
+
+/// Adds verified signature files to a document in a draft's folder.
+pub async fn add_signatures(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    document_id: i64,
+    signatures: &[SignatureUpload],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let doc = db::documents::find(&mut tx, approval_id, document_id)
+        .await?
+        .filter(|d| d.folder_id.is_some())
+        .ok_or(AppError::NotFound)?;
+    insert_signatures(&mut tx, doc.id, signatures, actor, now).await?;
+    for signature in signatures {
+        let details = format!(
+            "К файлу «{}» приложена подпись «{}»: {}",
+            doc.original_name,
+            signature.original_name,
+            signature.report.verdict_title()
+        );
+        db::audit::record(
+            &mut tx,
+            approval_id,
+            actor.user_id,
+            now,
+            "signature_added",
+            &details,
+        )
+        .await?;
+    }
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a signature file from a document of a draft.
+pub async fn remove_signature(
+    pool: &PgPool,
+    actor: &Actor,
+    approval_id: i64,
+    initiator_org_id: i64,
+    document_id: i64,
+    signature_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let signature = db::signatures::find(&mut tx, approval_id, document_id, signature_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::signatures::delete(&mut tx, signature.id).await?;
+    let details = format!("Подпись «{}» удалена", signature.original_name);
+    db::audit::record(
+        &mut tx,
+        approval_id,
+        actor.user_id,
+        now,
+        "signature_removed",
+        &details,
+    )
+    .await?;
+    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Launches a draft: plans the dates, starts step 1.
@@ -361,16 +513,8 @@ pub async fn decide(
         ));
     }
     for upload in input.uploads {
-        let doc = NewDocument {
-            approval_id,
-            place: Place::Decision(participant.id),
-            blob: &upload.blob,
-            original_name: &upload.original_name,
-            content_type: &upload.content_type,
-            uploaded_by: actor.user_id,
-            uploaded_at: now,
-        };
-        db::documents::insert(&mut tx, &doc).await?;
+        let place = Place::Decision(participant.id);
+        insert_document(&mut tx, approval_id, place, upload, actor, now).await?;
     }
 
     if let Some(p) = participants.iter_mut().find(|p| p.id == participant.id) {
@@ -462,16 +606,15 @@ pub async fn complete_action(
         return Err(AppError::Conflict("Действие уже выполнено.".into()));
     }
     for upload in uploads {
-        let doc = NewDocument {
+        insert_document(
+            &mut tx,
             approval_id,
-            place: Place::Action(action_id),
-            blob: &upload.blob,
-            original_name: &upload.original_name,
-            content_type: &upload.content_type,
-            uploaded_by: actor.user_id,
-            uploaded_at: now,
-        };
-        db::documents::insert(&mut tx, &doc).await?;
+            Place::Action(action_id),
+            upload,
+            actor,
+            now,
+        )
+        .await?;
     }
     db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     let details = format!(

@@ -154,3 +154,22 @@ pub async fn delete(conn: &mut PgConnection, document_id: i64) -> sqlx::Result<(
         .await?;
     Ok(())
 }
+
+/// The ИНН of the organisation whose user uploaded the document.
+pub async fn uploader_inn(
+    conn: &mut PgConnection,
+    document_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let inn = sqlx::query_scalar!(
+        r#"
+        SELECT o.inn FROM documents d
+        JOIN users u ON u.id = d.uploaded_by
+        JOIN organisations o ON o.id = u.organisation_id
+        WHERE d.id = $1
+        "#,
+        document_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(inn.flatten())
+}

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod audit;
 pub mod documents;
 pub mod routes;
+pub mod signatures;
 pub mod users;
 
 use sqlx::{PgPool, migrate::MigrateDatabase, postgres::PgPoolOptions};

@@ -5,3 +5,4 @@ pub mod access;
 pub mod dates;
 pub mod lifecycle;
 pub mod names;
+pub mod signing;

@@ -117,7 +117,9 @@ pub async fn complete(
         action.participant_id
     );
 
-    let posted = read_form(&state, multipart).await?;
+    let mut posted = read_form(&state, multipart).await?;
+    let uploads = std::mem::take(&mut posted.uploads);
+    let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
     workflow::complete_action(
         &state.db,
@@ -125,7 +127,7 @@ pub async fn complete(
         id,
         action_id,
         &comment,
-        &posted.uploads,
+        &uploads,
         state.clock.now(),
     )
     .await?;

@@ -102,7 +102,9 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let (visible, participant) = load_decidable(&state, &user, id, participant_id).await?;
 
-    let posted = read_form(&state, multipart).await?;
+    let mut posted = read_form(&state, multipart).await?;
+    let uploads = std::mem::take(&mut posted.uploads);
+    let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
     let decision = match posted.field("decision") {
         "approve" => Decision::Approved,
@@ -123,7 +125,7 @@ pub async fn submit(
         participant_id,
         decision,
         comment: &comment,
-        uploads: &posted.uploads,
+        uploads: &uploads,
     };
     workflow::decide(&state.db, &user.actor, id, &input, state.clock.now()).await?;
     Ok(Redirect::to(&format!("/approvals/{id}")).into_response())

@@ -87,6 +87,7 @@ pub async fn read_form(
             blob,
             original_name: base_name(&file_name),
             content_type,
+            signatures: Vec::new(),
         });
     }
     Ok(form)
@@ -189,6 +190,7 @@ pub async fn upload_to_folder(
         let message = "Выберите хотя бы один файл.".to_owned();
         return edit_with_error(&state, &user, &visible, message).await;
     }
+    let uploads = super::signatures::pair_and_verify(&state, form.uploads).await?;
 
     let now = state.clock.now();
     workflow::add_folder_documents(
@@ -197,7 +199,7 @@ pub async fn upload_to_folder(
         id,
         initiator,
         folder_id,
-        &form.uploads,
+        &uploads,
         now,
     )
     .await?;

@@ -11,9 +11,12 @@ pub mod format;
 pub mod request_id;
 pub mod security_headers;
 pub mod session_store;
+pub mod signatures;
 pub mod static_files;
 
 use std::sync::Arc;
+
+use anyhow::Context;
 
 use axum::{
     Router,
@@ -24,7 +27,7 @@ use axum::{
 use sqlx::PgPool;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-use crate::{clock::Clock, config::Config, storage::Storage};
+use crate::{clock::Clock, config::Config, signature::TrustStore, storage::Storage};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -33,6 +36,32 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub storage: Storage,
+    /// Trusted CA certificates, when configured.
+    pub trust: Option<Arc<TrustStore>>,
+}
+
+impl AppState {
+    /// Assembles the state, opening the storage and the trust store the configuration names.
+    pub async fn new(db: PgPool, config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let storage = Storage::open(&config.storage_dir)
+            .await
+            .with_context(|| format!("storage directory {}", config.storage_dir.display()))?;
+        let trust = match &config.trusted_ca_dir {
+            Some(dir) => {
+                Some(Arc::new(TrustStore::from_dir(dir).with_context(|| {
+                    format!("trusted CA directory {}", dir.display())
+                })?))
+            }
+            None => None,
+        };
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            clock,
+            storage,
+            trust,
+        })
+    }
 }
 
 /// Builds the whole application: pages, sessions and the protective layers.
@@ -64,6 +93,10 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             "/approvals/{id}/actions/{action_id}/complete",
             post(actions::complete),
         )
+        .route(
+            "/approvals/{id}/documents/{document_id}/signatures",
+            get(signatures::info).post(signatures::upload),
+        )
         .layer(upload_limit);
 
     let app = Router::new()
@@ -93,6 +126,14 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route(
             "/approvals/{id}/documents/{document_id}/delete",
             post(documents::remove),
+        )
+        .route(
+            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}",
+            get(signatures::download),
+        )
+        .route(
+            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}/delete",
+            post(signatures::remove),
         )
         .merge(uploads)
         .route("/static/{*path}", get(static_files::serve))

@@ -19,6 +19,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),
+    (
+        "cryptopro.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/cryptopro.js"),
+    ),
 ];
 
 pub async fn serve(Path(path): Path<String>) -> Response {

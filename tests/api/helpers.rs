@@ -1,9 +1,9 @@
 //! The test application: a fresh database, the real router on a loopback port, and users.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use chrono::{DateTime, TimeZone, Utc};
-use essk_approvals::{AppState, clock::Clock, config::Config, db, router, seed, storage::Storage};
+use essk_approvals::{AppState, clock::Clock, config::Config, db, router, seed};
 use reqwest::{StatusCode, multipart};
 use scraper::{Html, Selector};
 use sqlx::PgPool;
@@ -58,15 +58,13 @@ impl TestApp {
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
             max_upload_bytes: 10 * 1024 * 1024,
+            trusted_ca_dir: None,
         };
         adjust(&mut config);
         let clock = Clock::fixed(spec_launch_time());
-        let state = AppState {
-            db: pool.clone(),
-            config: Arc::new(config),
-            clock: clock.clone(),
-            storage: Storage::open(&storage_dir).await.expect("storage"),
-        };
+        let state = AppState::new(pool.clone(), config, clock.clone())
+            .await
+            .expect("state");
         let app = router(state).expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -158,21 +156,21 @@ impl TestApp {
             .expect("approval")
     }
 
-    /// A draft by `rso` with the required folders filled with the sample PDFs.
+    /// A draft by `rso` with the required folders filled with a sample PDF and its real
+    /// GOST signature.
     pub async fn ready_draft(&self, rso: &User) -> i64 {
         let id = rso
             .create_draft(self.route_id().await, "Подключение жилого дома")
             .await;
+        let document = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
+        let signature = std::fs::read(sample("signatures/Заявление.pdf.sig")).expect("sample");
         for (folder_id, _, required) in self.folders(id).await {
             if required {
-                let response = rso
-                    .upload(
-                        id,
-                        folder_id,
-                        "Заявление.pdf",
-                        &std::fs::read(sample("documents/Заявление.pdf")).expect("sample"),
-                    )
-                    .await;
+                let files = [
+                    ("Заявление.pdf", document.as_slice()),
+                    ("Заявление.pdf.sig", signature.as_slice()),
+                ];
+                let response = rso.upload_files(id, folder_id, &files).await;
                 assert_eq!(response.status(), StatusCode::SEE_OTHER);
             }
         }
@@ -286,8 +284,21 @@ impl User {
         name: &str,
         bytes: &[u8],
     ) -> reqwest::Response {
-        let part = multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
-        let form = multipart::Form::new().part("files", part);
+        self.upload_files(id, folder_id, &[(name, bytes)]).await
+    }
+
+    /// Uploads several files into a folder in one request.
+    pub async fn upload_files(
+        &self,
+        id: i64,
+        folder_id: i64,
+        files: &[(&str, &[u8])],
+    ) -> reqwest::Response {
+        let mut form = multipart::Form::new();
+        for (name, bytes) in files {
+            let part = multipart::Part::bytes(bytes.to_vec()).file_name((*name).to_owned());
+            form = form.part("files", part);
+        }
         self.post_multipart(
             &format!("/approvals/{id}/folders/{folder_id}/documents"),
             form,
@@ -337,16 +348,13 @@ impl User {
     }
 }
 
-/// The trimmed text of every element matching `selector`.
+/// The text of every element matching `selector`, its text nodes joined by single spaces.
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
     let selector = Selector::parse(selector).expect("selector");
     html.select(&selector)
         .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
+            let pieces: Vec<&str> = e.text().flat_map(str::split_whitespace).collect();
+            pieces.join(" ")
         })
         .collect()
 }

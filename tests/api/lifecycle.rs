@@ -246,7 +246,7 @@ async fn uploaded_documents_download_with_their_cyrillic_names_and_bytes() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
     let card = rso.page(&format!("/approvals/{id}?tab=case")).await;
-    let names = texts(&card, "table.case-file tbody td a");
+    let names = texts(&card, "table.case-file tbody td.doc-name a");
     assert_eq!(names, ["Проект производства работ.pdf"]);
     let document = sqlx::query_scalar!("SELECT id FROM documents WHERE approval_id = $1", id)
         .fetch_one(&app.db)

@@ -4,3 +4,4 @@ mod auth;
 mod helpers;
 mod lifecycle;
 mod rights;
+mod signatures;

@@ -220,7 +220,7 @@ async fn a_public_viewer_sees_a_launched_public_approval_without_downloads() {
         "documents listed"
     );
     assert!(
-        texts(&case, "table.case-file tbody td a").is_empty(),
+        texts(&case, "table.case-file tbody td.doc-name a").is_empty(),
         "no download links"
     );
     for (what, status) in try_everything(&app, &viewer, id).await {

@@ -6,14 +6,16 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const samples = path.resolve(here, "../../../shared/samples/documents");
+const signatures = path.resolve(here, "../../../shared/samples/signatures");
 const ROUTE =
   "Оформление документов, необходимых для проведения работ, выполняемых при технологическом присоединении";
 const STEP_ONE = ["owner1", "owner2", "kga", "kb", "kio", "kgiop", "kt"];
+// Each folder gets a sample document with its real detached signature, uploaded together.
 const FOLDER_FILES = {
-  "Заявление": "Заявление.pdf",
-  "Проект производства работ": "Проект производства работ.pdf",
-  "Схема производства работ": "Схема производства работ.png",
-  "Технические условия на подключение": "Заявление.pdf",
+  "Заявление": ["Заявление.pdf", "Заявление.pdf.sig"],
+  "Проект производства работ": ["Проект производства работ.pdf", "Проект производства работ.pdf.p7s"],
+  "Схема производства работ": ["Схема производства работ.png", "Схема производства работ.png.sig"],
+  "Технические условия на подключение": ["Заявление.pdf", "Заявление.pdf.sig"],
 };
 
 async function login(page, login) {
@@ -79,12 +81,16 @@ test("an approval goes from a new draft to «Согласовано» through ev
   await expect(heading).toBeVisible();
   const number = (await heading.textContent()).replace("Черновик ", "").trim();
 
-  for (const [folder, file] of Object.entries(FOLDER_FILES)) {
+  for (const [folder, [file, signature]] of Object.entries(FOLDER_FILES)) {
     const section = page.getByRole("region", { name: `Папка «${folder}»` });
     await section.getByText("Добавить документы в папку").click();
-    await section.getByLabel(`Файлы для папки «${folder}»`).setInputFiles(path.join(samples, file));
+    await section
+      .getByLabel(`Файлы для папки «${folder}»`)
+      .setInputFiles([path.join(samples, file), path.join(signatures, signature)]);
     await section.getByRole("button", { name: "Загрузить" }).click();
-    await expect(page.getByRole("region", { name: `Папка «${folder}»` }).getByRole("link", { name: file })).toBeVisible();
+    const uploaded = page.getByRole("region", { name: `Папка «${folder}»` });
+    await expect(uploaded.getByRole("link", { name: file, exact: true })).toBeVisible();
+    await expect(uploaded.getByRole("link", { name: "Подписан (1)" })).toBeVisible();
   }
   await page.getByRole("button", { name: "Сохранить" }).click();
   await expect(page.locator("dd.status")).toHaveText("Черновик");

@@ -52,6 +52,7 @@ pub struct StepView {
 
 pub struct DocumentView {
     pub id: i64,
+    pub signature: super::draft::SignatureMark,
     pub section: String,
     pub name: String,
     pub size: String,
@@ -105,6 +106,7 @@ pub async fn card(
     let mut conn = state.db.acquire().await?;
     let participants = db::approvals::participants(&mut conn, id).await?;
     let documents = db::documents::for_approval(&mut conn, id).await?;
+    let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let history = if tab == "history" {
         db::audit::for_approval(&state.db, id).await?
     } else {
@@ -128,6 +130,7 @@ pub async fn card(
         documents: documents
             .into_iter()
             .map(|d| DocumentView {
+                signature: super::draft::SignatureMark::of(d.id, &signatures),
                 id: d.id,
                 section: d.section,
                 name: d.original_name,

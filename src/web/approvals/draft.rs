@@ -16,10 +16,16 @@ use crate::{
         approvals::{ApprovalFields, ApprovalRow, FolderRow, ParticipantRow},
         documents::DocumentRow,
         routes::RouteChoice,
+        signatures::SignatureRow,
         users::SignedIn,
     },
-    domain::{dates::TermBasis, names::NETWORK_KINDS},
+    domain::{
+        dates::TermBasis,
+        names::NETWORK_KINDS,
+        signing::{self, SignedState},
+    },
     error::{AppError, AppResult},
+    signature::Verdict,
     web::{AppState, auth::CurrentUser, format},
     workflow,
 };
@@ -180,6 +186,35 @@ pub struct FolderDocument {
     pub id: i64,
     pub name: String,
     pub size: String,
+    pub signature: SignatureMark,
+}
+
+/// How a document's signatures read in a list.
+pub struct SignatureMark {
+    pub signed: bool,
+    pub text: String,
+}
+
+impl SignatureMark {
+    /// Sums up the stored verdicts of one document's signature files.
+    pub fn of(document_id: i64, signatures: &[SignatureRow]) -> Self {
+        let own: Vec<&SignatureRow> = signatures
+            .iter()
+            .filter(|s| s.document_id == document_id)
+            .collect();
+        let state = signing::signed_state(own.iter().map(|s| s.verdict.as_str()));
+        let text = match &state {
+            SignedState::Unsigned => "Не подписан".to_owned(),
+            SignedState::Signed => format!("Подписан ({})", own.len()),
+            SignedState::Invalid(verdict) => Verdict::from_str(verdict)
+                .map_or("Подпись недействительна", Verdict::title)
+                .to_owned(),
+        };
+        Self {
+            signed: state == SignedState::Signed,
+            text,
+        }
+    }
 }
 
 pub struct FolderView {
@@ -232,7 +267,11 @@ async fn load_manageable_draft(state: &AppState, user: &SignedIn, id: i64) -> Ap
     Ok(visible)
 }
 
-pub fn folder_views(folders: &[FolderRow], documents: &[DocumentRow]) -> Vec<FolderView> {
+pub fn folder_views(
+    folders: &[FolderRow],
+    documents: &[DocumentRow],
+    signatures: &[SignatureRow],
+) -> Vec<FolderView> {
     folders
         .iter()
         .map(|f| FolderView {
@@ -246,6 +285,7 @@ pub fn folder_views(folders: &[FolderRow], documents: &[DocumentRow]) -> Vec<Fol
                     id: d.id,
                     name: d.original_name.clone(),
                     size: format::size(d.size),
+                    signature: SignatureMark::of(d.id, signatures),
                 })
                 .collect(),
         })
@@ -296,6 +336,7 @@ pub async fn render_edit(
     let folders = db::approvals::folders(&mut conn, id).await?;
     let documents = db::documents::for_approval(&mut conn, id).await?;
     let participants = db::approvals::participants(&mut conn, id).await?;
+    let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let page = EditPage {
         layout: Layout::of(user),
         id,
@@ -304,7 +345,7 @@ pub async fn render_edit(
         form,
         network_kinds: NETWORK_KINDS,
         errors,
-        folders: folder_views(&folders, &documents),
+        folders: folder_views(&folders, &documents, &signatures),
         route: route_lines(&participants),
         max_upload: format::size(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
     };
