@@ -95,6 +95,21 @@ fn status_of(stored: &str) -> AppResult<Status> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown approval status {stored}")))
 }
 
+/// Notes a change of the approval: its «Автор изменений» becomes the actor, and the audit
+/// trail gets an entry.
+async fn note_change(
+    conn: &mut sqlx::PgConnection,
+    approval_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kind: &str,
+    details: &str,
+) -> AppResult<()> {
+    db::approvals::touch(conn, approval_id, actor.user_id, now).await?;
+    db::audit::record(conn, approval_id, actor.user_id, now, kind, details).await?;
+    Ok(())
+}
+
 /// Locks the approval and checks that it is still a draft its actor may manage.
 async fn lock_draft(
     conn: &mut sqlx::PgConnection,
@@ -236,17 +251,8 @@ pub async fn add_folder_documents(
             "Документ «{}» добавлен в папку «{}»",
             upload.original_name, folder.name
         );
-        db::audit::record(
-            &mut tx,
-            approval_id,
-            actor.user_id,
-            now,
-            "document_added",
-            &details,
-        )
-        .await?;
+        note_change(&mut tx, approval_id, actor, now, "document_added", &details).await?;
     }
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -268,16 +274,15 @@ pub async fn remove_folder_document(
         .ok_or(AppError::NotFound)?;
     db::documents::delete(&mut tx, doc.id).await?;
     let details = format!("Документ «{}» удалён", doc.original_name);
-    db::audit::record(
+    note_change(
         &mut tx,
         approval_id,
-        actor.user_id,
+        actor,
         now,
         "document_removed",
         &details,
     )
     .await?;
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -341,17 +346,16 @@ pub async fn add_signatures(
             signature.original_name,
             signature.report.verdict_title()
         );
-        db::audit::record(
+        note_change(
             &mut tx,
             approval_id,
-            actor.user_id,
+            actor,
             now,
             "signature_added",
             &details,
         )
         .await?;
     }
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -373,16 +377,15 @@ pub async fn remove_signature(
         .ok_or(AppError::NotFound)?;
     db::signatures::delete(&mut tx, signature.id).await?;
     let details = format!("Подпись «{}» удалена", signature.original_name);
-    db::audit::record(
+    note_change(
         &mut tx,
         approval_id,
-        actor.user_id,
+        actor,
         now,
         "signature_removed",
         &details,
     )
     .await?;
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -523,7 +526,6 @@ pub async fn decide(
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     let progress = lifecycle::progress(&seats);
     apply_progress(&mut tx, approval_id, progress, now).await?;
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     let details = format!(
         "{}: {}{}",
         participant.organisation_name,
@@ -534,15 +536,7 @@ pub async fn decide(
             format!(" — {}", input.comment.trim())
         }
     );
-    db::audit::record(
-        &mut tx,
-        approval_id,
-        actor.user_id,
-        now,
-        "decided",
-        &details,
-    )
-    .await?;
+    note_change(&mut tx, approval_id, actor, now, "decided", &details).await?;
     if let Progress::Completed(final_status) = progress {
         let details = format!("Согласование завершено: {}", final_status.title());
         db::audit::record(
@@ -616,20 +610,11 @@ pub async fn complete_action(
         )
         .await?;
     }
-    db::approvals::touch(&mut tx, approval_id, actor.user_id, now).await?;
     let details = format!(
         "{}: выполнено действие «{}»",
         participant.organisation_name, action.description
     );
-    db::audit::record(
-        &mut tx,
-        approval_id,
-        actor.user_id,
-        now,
-        "action_done",
-        &details,
-    )
-    .await?;
+    note_change(&mut tx, approval_id, actor, now, "action_done", &details).await?;
     tx.commit().await?;
     Ok(())
 }
