@@ -20,7 +20,7 @@ clippy:
 
 # Each test makes its own database on this server and drops nothing: old ones go first.
 test-rust: drop-test-databases
-	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_test)" cargo test --all-targets
+	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_test)" cargo test --lib --bins --tests
 
 e2e:
 	scripts/e2e.sh

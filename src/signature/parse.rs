@@ -122,7 +122,7 @@ fn pem_body(text: &str) -> Option<Result<String, String>> {
     let body_and_rest = &after_begin[label_end + "-----".len()..];
     let end_marker = format!("-----END {label}-----");
     let Some(body_end) = body_and_rest.find(&end_marker) else {
-        return Some(Err(format!("в PEM нет строки «-----END {label}-----»")));
+        return Some(Err("PEM не закончен строкой «-----END …-----»".to_owned()));
     };
     let body: String = body_and_rest[..body_end]
         .lines()
