@@ -20,9 +20,8 @@ use crate::{
         signing::{self, SignedState},
     },
     error::{AppError, AppResult},
-    signature::Verdict,
+    signature::{Report, Verdict},
     storage::StoredBlob,
-    verification::StoredReport,
 };
 
 /// A file stored in storage and waiting for its document row.
@@ -40,7 +39,7 @@ pub struct Upload {
 pub struct SignatureUpload {
     pub blob: StoredBlob,
     pub original_name: String,
-    pub report: StoredReport,
+    pub report: Report,
 }
 
 /// Records a document with the signatures that came with it.
@@ -82,7 +81,7 @@ async fn insert_signatures(
             original_name: &signature.original_name,
             uploaded_by: actor.user_id,
             uploaded_at: now,
-            verdict: &signature.report.verdict,
+            verdict: signature.report.verdict.as_str(),
             report,
         };
         db::signatures::insert(conn, &new).await?;
@@ -344,7 +343,7 @@ pub async fn add_signatures(
             "К файлу «{}» приложена подпись «{}»: {}",
             doc.original_name,
             signature.original_name,
-            signature.report.verdict_title()
+            signature.report.verdict.title()
         );
         note_change(
             &mut tx,

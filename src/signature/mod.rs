@@ -18,7 +18,7 @@ mod trust;
 mod verify;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use digest::{ContentDigests, ContentHasher, DigestAlgorithm};
 pub use parse::{SignatureFile, parse};
@@ -26,7 +26,7 @@ pub use render::{cli_json, plain_text};
 pub use trust::TrustStore;
 
 /// The outcome of checking a signer, or a whole signature file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The signed digest matches the file, the signature value is valid, and the certificate
@@ -89,7 +89,7 @@ impl Verdict {
 
 /// Whether the signer's certificate chains up to a trusted CA. Shown beside the verdict; it
 /// does not change it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "reason", rename_all = "snake_case")]
 pub enum ChainStatus {
     /// No trust store is configured.
@@ -104,7 +104,10 @@ impl ChainStatus {
     /// The chain status in plain Russian for the signature card.
     pub fn title(&self) -> String {
         match self {
-            ChainStatus::NotChecked => "Цепочка сертификатов не проверялась".to_owned(),
+            ChainStatus::NotChecked => {
+                "Цепочка сертификатов не проверялась: доверенные корневые сертификаты не настроены"
+                    .to_owned()
+            }
             ChainStatus::Trusted => "Сертификат выдан доверенным УЦ".to_owned(),
             ChainStatus::Untrusted(reason) => format!("Сертификат не подтверждён: {reason}"),
         }
@@ -112,7 +115,7 @@ impl ChainStatus {
 }
 
 /// One signer of a signature file: the verdict and who signed, as the certificate says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignerReport {
     pub verdict: Verdict,
     /// Full name: the certificate's common name, else surname and given names.
@@ -144,7 +147,7 @@ pub struct SignerReport {
 }
 
 /// The result of verifying a signature file against a document.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// `Valid` only when every signer is; else `Unreadable` or the first signer's failure.
     pub verdict: Verdict,
@@ -194,6 +197,19 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", verdict.as_str()));
         }
         assert_eq!(Verdict::from_str("Valid"), None);
+    }
+
+    #[test]
+    fn a_report_survives_the_json_it_is_stored_as() {
+        let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/samples");
+        let content = std::fs::read(format!("{samples}/documents/Заявление.pdf")).expect("sample");
+        let signature =
+            std::fs::read(format!("{samples}/signatures/Заявление.pdf.sig")).expect("sample");
+        let report = verify_bytes(&content, &signature, Utc::now(), None);
+        assert_eq!(report.signers.len(), 1);
+        let stored = serde_json::to_value(&report).expect("serialisable");
+        let read: Report = serde_json::from_value(stored).expect("deserialisable");
+        assert_eq!(read, report);
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crate::{
     db,
     domain::{access::Visibility, signing::pair_signature_files},
     error::{AppError, AppResult},
-    verification::{self, StoredReport, StoredSigner},
+    signature::{Report, SignerReport, Verdict},
+    verification,
     workflow::{self, SignatureUpload, Upload},
 };
 
@@ -66,7 +67,7 @@ async fn verify(
     Ok(SignatureUpload {
         blob: signature.blob,
         original_name: signature.original_name,
-        report: StoredReport::from_report(&report),
+        report,
     })
 }
 
@@ -122,7 +123,7 @@ pub async fn upload(
 
 /// A signer as the signature page shows it.
 pub struct SignerView {
-    pub signer: StoredSigner,
+    pub signer: SignerReport,
     pub verdict: &'static str,
     pub valid: bool,
     pub snils: String,
@@ -176,26 +177,25 @@ pub async fn info(
         .ok_or(AppError::NotFound)?;
     let uploader_inn = db::documents::uploader_inn(&mut conn, document_id).await?;
     let signatures = db::signatures::for_approval(&mut conn, id).await?;
-    let trust_configured = state.trust.is_some();
 
     let views = signatures
         .into_iter()
         .filter(|s| s.document_id == document_id)
         .map(|s| {
-            let report: StoredReport = serde_json::from_value(s.report).unwrap_or_default();
+            let report: Report = serde_json::from_value(s.report).unwrap_or_else(|_| {
+                Report::unreadable("Сохранённый отчёт о проверке не читается.".into())
+            });
             SignatureView {
                 id: s.id,
                 name: s.original_name,
                 uploaded: format::date_time(s.uploaded_at),
-                verdict: report.verdict_title(),
-                valid: report.verdict == "valid",
+                verdict: report.verdict.title(),
+                valid: report.verdict == Verdict::Valid,
                 reason: report.reason.clone(),
                 signers: report
                     .signers
                     .into_iter()
-                    .map(|signer| {
-                        signer_view(signer, full, uploader_inn.as_deref(), trust_configured)
-                    })
+                    .map(|signer| signer_view(signer, full, uploader_inn.as_deref()))
                     .collect(),
             }
         })
@@ -212,12 +212,7 @@ pub async fn info(
     Ok(Html(page.render()?))
 }
 
-fn signer_view(
-    signer: StoredSigner,
-    full: bool,
-    uploader_inn: Option<&str>,
-    trust_configured: bool,
-) -> SignerView {
+fn signer_view(signer: SignerReport, full: bool, uploader_inn: Option<&str>) -> SignerView {
     let snils = match &signer.snils {
         Some(snils) if full => snils.clone(),
         Some(snils) => mask_snils(snils),
@@ -227,25 +222,15 @@ fn signer_view(
     let inn_warning = match (certificate_inn, uploader_inn) {
         (Some(cert), Some(org)) if cert.trim_start_matches('0') != org.trim_start_matches('0') => {
             Some(format!(
-                "ИНН в сертификате ({cert}) не совпадает с ИНН организации, загрузившей документ ({org})."
+                "ИНН в сертификате ({cert}) не совпадает с ИНН организации, загрузившей документ \
+                 ({org})."
             ))
         }
         _ => None,
     };
-    let chain = match signer.chain.as_str() {
-        "trusted" => "Цепочка сертификатов доверена".to_owned(),
-        "untrusted" => format!(
-            "Цепочка сертификатов не доверена: {}",
-            signer.chain_reason.clone().unwrap_or_default()
-        ),
-        _ if trust_configured => "Цепочка сертификатов не проверялась".to_owned(),
-        _ => "Цепочка сертификатов не проверялась: доверенные корневые сертификаты не настроены"
-            .to_owned(),
-    };
     SignerView {
-        verdict: crate::signature::Verdict::from_str(&signer.verdict)
-            .map_or("Неизвестно", crate::signature::Verdict::title),
-        valid: signer.verdict == "valid",
+        verdict: signer.verdict.title(),
+        valid: signer.verdict == Verdict::Valid,
         snils,
         validity: format!(
             "с {} по {}",
@@ -256,7 +241,7 @@ fn signer_view(
             .signing_time
             .map(format::date_time)
             .unwrap_or_default(),
-        chain,
+        chain: signer.chain.title(),
         inn_warning,
         signer,
     }

@@ -204,7 +204,7 @@ async fn with_a_trust_store_the_chain_to_the_test_ca_is_reported_trusted() {
 
     let rows = texts(&page, "table.signer tr");
     assert!(
-        rows.contains(&"Цепочка сертификатов Цепочка сертификатов доверена".to_owned()),
+        rows.contains(&"Цепочка сертификатов Сертификат выдан доверенным УЦ".to_owned()),
         "{rows:?}"
     );
 }
