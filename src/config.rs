@@ -13,6 +13,10 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// Directory where uploaded documents are kept (`STORAGE_DIR`, default `./data/storage`).
     pub storage_dir: PathBuf,
+    /// S3-compatible object storage for documents instead of the directory
+    /// (`STORAGE_URL=s3://bucket/prefix`; endpoint and keys from the `AWS_*` variables).
+    /// Several servers that share it share the documents.
+    pub storage_url: Option<String>,
     /// Mark session cookies `Secure`; set when the server is reached through TLS
     /// (`SECURE_COOKIES=true`).
     pub secure_cookies: bool,
@@ -34,6 +38,9 @@ impl Config {
             .parse()
             .context("BIND_ADDR must look like 127.0.0.1:8080")?;
         let storage_dir = PathBuf::from(env_or("STORAGE_DIR", "./data/storage"));
+        let storage_url = std::env::var("STORAGE_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty());
         let secure_cookies = matches!(
             env_or("SECURE_COOKIES", "false")
                 .to_ascii_lowercase()
@@ -54,6 +61,7 @@ impl Config {
             database_url,
             bind_addr,
             storage_dir,
+            storage_url,
             secure_cookies,
             session_idle: Duration::from_secs(idle_minutes * 60),
             max_upload_bytes,
@@ -72,6 +80,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_password(&self.database_url))
             .field("bind_addr", &self.bind_addr)
             .field("storage_dir", &self.storage_dir)
+            .field("storage_url", &self.storage_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_idle", &self.session_idle)
             .field("max_upload_bytes", &self.max_upload_bytes)

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod dates;
+pub mod file_names;
 pub mod lifecycle;
 pub mod names;
 pub mod signing;

@@ -11,7 +11,6 @@ use axum::{
 };
 use futures_util::TryStreamExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use tokio_util::io::ReaderStream;
 
 use super::{
     AppState,
@@ -52,7 +51,11 @@ pub async fn read_form(
     let mut form = PostedForm::default();
     while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let Some(file_name) = field.file_name().map(str::to_owned) else {
+        let sent_name = field
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|value| super::upload_name::file_name(value.as_bytes()));
+        let Some(file_name) = sent_name else {
             let text = field.text().await.map_err(too_large_or_bad)?;
             if text.len() > MAX_TEXT_FIELD {
                 return Err(AppError::BadRequest(
@@ -81,7 +84,7 @@ pub async fn read_form(
                 PutError::Source(reason) => {
                     AppError::BadRequest(format!("Загрузка файла прервана: {reason}"))
                 }
-                PutError::Io(err) => AppError::Internal(err.into()),
+                PutError::Store(err) => AppError::Internal(err.into()),
             })?;
         form.uploads.push(Upload {
             blob,
@@ -250,7 +253,7 @@ pub async fn download(
     let doc = db::documents::find(&mut conn, id, document_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let file = state.storage.open_blob(&doc.sha256).await?;
+    let bytes = state.storage.get(&doc.sha256).await?;
     let disposition = HeaderValue::from_str(&content_disposition(&doc.original_name))
         .map_err(|e| AppError::Internal(e.into()))?;
     let content_type = HeaderValue::from_str(&doc.content_type)
@@ -260,7 +263,7 @@ pub async fn download(
         (header::CONTENT_DISPOSITION, disposition),
         (header::CONTENT_LENGTH, HeaderValue::from(doc.size)),
     ];
-    Ok((headers, Body::from_stream(ReaderStream::new(file))).into_response())
+    Ok((headers, Body::from_stream(bytes)).into_response())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod approvals;
 pub mod auth;
+pub mod case_file;
 pub mod csrf;
 pub mod decisions;
 pub mod documents;
@@ -13,6 +14,7 @@ pub mod security_headers;
 pub mod session_store;
 pub mod signatures;
 pub mod static_files;
+pub mod upload_name;
 
 use std::sync::Arc;
 
@@ -43,9 +45,9 @@ pub struct AppState {
 impl AppState {
     /// Assembles the state, opening the storage and the trust store the configuration names.
     pub async fn new(db: PgPool, config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let storage = Storage::open(&config.storage_dir)
+        let storage = Storage::open(config.storage_url.as_deref(), &config.storage_dir)
             .await
-            .with_context(|| format!("storage directory {}", config.storage_dir.display()))?;
+            .context("document storage")?;
         let trust = match &config.trusted_ca_dir {
             Some(dir) => {
                 Some(Arc::new(TrustStore::from_dir(dir).with_context(|| {
@@ -119,6 +121,12 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             "/approvals/{id}/participants/{participant_id}/actions",
             get(actions::table),
         )
+        .route("/approvals/{id}/inventory", get(case_file::inventory))
+        .route(
+            "/approvals/{id}/inventory.pdf",
+            get(case_file::inventory_pdf),
+        )
+        .route("/approvals/{id}/archive", get(case_file::archive))
         .route(
             "/approvals/{id}/documents/{document_id}",
             get(documents::download),

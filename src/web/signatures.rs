@@ -263,7 +263,7 @@ pub async fn download(
     let signature = db::signatures::find(&mut conn, id, document_id, signature_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let file = state.storage.open_blob(&signature.sha256).await?;
+    let bytes = state.storage.get(&signature.sha256).await?;
     let disposition = HeaderValue::from_str(&content_disposition(&signature.original_name))
         .map_err(|e| AppError::Internal(e.into()))?;
     let headers = [
@@ -274,7 +274,7 @@ pub async fn download(
         (header::CONTENT_DISPOSITION, disposition),
         (header::CONTENT_LENGTH, HeaderValue::from(signature.size)),
     ];
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let body = Body::from_stream(bytes);
     Ok((headers, body).into_response())
 }
 

@@ -55,6 +55,7 @@ impl TestApp {
             database_url: url,
             bind_addr: "127.0.0.1:0".parse().expect("address"),
             storage_dir: storage_dir.clone(),
+            storage_url: None,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
             max_upload_bytes: 10 * 1024 * 1024,

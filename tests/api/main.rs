@@ -1,6 +1,7 @@
 //! Integration tests: the real router over HTTP against a fresh PostgreSQL database each.
 
 mod auth;
+mod case_file;
 mod helpers;
 mod lifecycle;
 mod rights;
