@@ -35,7 +35,7 @@ drop-test-databases:
 sqlx-prepare:
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_dev)" cargo sqlx prepare -- --all-targets
 
-.PHONY: fuzz bench-signatures
+.PHONY: fuzz bench bench-signatures bench-case-file
 
 # Fuzzes the signature parser for 60 s, the samples as seed corpus. Needs `cargo install
 # cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take the flags cargo-fuzz passes.
@@ -47,3 +47,9 @@ fuzz:
 # Microseconds per signature verification: GOST 256 and 512, RSA, ECDSA.
 bench-signatures:
 	cargo bench --bench signature
+
+# Peak server memory while receiving a 1 GB upload and streaming the archive of that case.
+bench-case-file:
+	scripts/bench-case-file.sh
+
+bench: bench-signatures bench-case-file

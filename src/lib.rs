@@ -1,5 +1,6 @@
 //! Согласования ЕССК: a one-window approvals service for utility connection works.
 
+pub mod background;
 pub mod case_file;
 pub mod clock;
 pub mod config;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use essk_approvals::signature::{self, ContentHasher, TrustStore, Verdict};
-use essk_approvals::{AppState, clock::Clock, config::Config, db, router, seed};
+use essk_approvals::{AppState, background, clock::Clock, config::Config, db, router, seed};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             seed::seed_demo_if_empty(&pool).await?;
             let bind_addr = config.bind_addr;
             let state = AppState::new(pool, config, Clock::system()).await?;
+            background::spawn_storage_sweep(state.clone());
             let app = router(state)?;
             let listener = tokio::net::TcpListener::bind(bind_addr).await?;
             tracing::info!(%bind_addr, "serving on http://{bind_addr}");

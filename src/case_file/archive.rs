@@ -152,7 +152,10 @@ fn write_zip(
     entries: &[Entry],
 ) -> io::Result<()> {
     let mut zip = ZipWriter::new_stream(writer);
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    // The fastest level: case files are mostly PDFs and scans that hardly shrink.
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1));
     zip.start_file(INVENTORY_NAME, options)?;
     zip.write_all(inventory_pdf)?;
     for entry in entries {

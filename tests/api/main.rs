@@ -4,5 +4,6 @@ mod auth;
 mod case_file;
 mod helpers;
 mod lifecycle;
+mod object_storage;
 mod rights;
 mod signatures;

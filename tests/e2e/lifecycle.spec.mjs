@@ -127,4 +127,15 @@ test("an approval goes from a new draft to «Согласовано» through ev
   expect(download.suggestedFilename()).toBe("Проект производства работ.pdf");
   const saved = readFileSync(await download.path());
   expect(saved.equals(readFileSync(path.join(samples, "Проект производства работ.pdf")))).toBe(true);
+
+  const archivePromise = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Скачать архив" }).click();
+  const archive = await archivePromise;
+  expect(archive.suggestedFilename()).toBe(`Дело ${number}.zip`);
+  expect(readFileSync(await archive.path()).subarray(0, 2).toString()).toBe("PK");
+
+  await page.getByRole("link", { name: "Сформировать опись" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Опись документов по согласованию № ${number}`);
+  await expect(page.locator("tbody tr")).toHaveCount(5);
+  await expect(page.locator("p.total")).toHaveText("Всего документов: 5");
 });
