@@ -30,12 +30,15 @@ struct InventoryPage {
     inventory: Inventory,
 }
 
-/// The approval and its documents, for users who may download them.
-async fn load(
-    state: &AppState,
-    user: &SignedIn,
-    id: i64,
-) -> AppResult<(Visible, Vec<CaseDocument>)> {
+/// What the inventory and the archive are made from.
+struct CaseFile {
+    visible: Visible,
+    documents: Vec<CaseDocument>,
+    inventory: Inventory,
+}
+
+/// The approval, its documents and their inventory, for users who may download them.
+async fn load(state: &AppState, user: &SignedIn, id: i64) -> AppResult<CaseFile> {
     let visible = load_visible(state, user, id).await?;
     if visible.visibility != Visibility::Full {
         return Err(AppError::Forbidden(
@@ -44,7 +47,12 @@ async fn load(
     }
     let mut conn = state.db.acquire().await?;
     let documents = case_file::documents(&mut conn, id).await?;
-    Ok((visible, documents))
+    let inventory = Inventory::new(&visible.approval, &documents, state.clock.now());
+    Ok(CaseFile {
+        visible,
+        documents,
+        inventory,
+    })
 }
 
 /// «Сформировать опись»: the print-ready inventory page.
@@ -54,12 +62,11 @@ pub async fn inventory(
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let (visible, documents) = load(&state, &user, id).await?;
+    let case = load(&state, &user, id).await?;
 
-    let inventory = Inventory::new(&visible.approval, &documents, state.clock.now());
     let page = InventoryPage {
         approval_id: id,
-        inventory,
+        inventory: case.inventory,
     };
     Ok(Html(page.render()?))
 }
@@ -71,11 +78,10 @@ pub async fn inventory_pdf(
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let (visible, documents) = load(&state, &user, id).await?;
+    let case = load(&state, &user, id).await?;
 
-    let inventory = Inventory::new(&visible.approval, &documents, state.clock.now());
-    let pdf = render_pdf(inventory).await?;
-    let name = format!("Опись {}.pdf", visible.approval.number);
+    let pdf = render_pdf(case.inventory).await?;
+    let name = format!("Опись {}.pdf", case.visible.approval.number);
     Ok((attachment("application/pdf", &name)?, pdf).into_response())
 }
 
@@ -86,13 +92,12 @@ pub async fn archive(
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let (visible, documents) = load(&state, &user, id).await?;
+    let case = load(&state, &user, id).await?;
 
-    let inventory = Inventory::new(&visible.approval, &documents, state.clock.now());
-    let pdf = render_pdf(inventory).await?;
-    let entries = archive::plan(&documents);
+    let pdf = render_pdf(case.inventory).await?;
+    let entries = archive::plan(&case.documents);
     let chunks = archive::stream(state.storage.clone(), pdf, entries);
-    let name = format!("Дело {}.zip", visible.approval.number);
+    let name = format!("Дело {}.zip", case.visible.approval.number);
     let body = Body::from_stream(ReceiverStream::new(chunks));
     Ok((attachment("application/zip", &name)?, body).into_response())
 }
