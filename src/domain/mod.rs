@@ -6,4 +6,5 @@ pub mod dates;
 pub mod file_names;
 pub mod lifecycle;
 pub mod names;
+pub mod schedule;
 pub mod signing;
