@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use crate::web::AppState;
+use crate::{dates_refresh, mail, web::AppState};
+
+/// How often queued mail is looked at.
+const MAIL_EVERY: Duration = Duration::from_secs(10);
 
 /// How often storage is swept for bytes no row points at.
 const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -22,4 +25,40 @@ pub fn spawn_storage_sweep(state: AppState) {
             }
         }
     });
+}
+
+/// Brings running approvals' dates and overdue marks up to date now and then at the
+/// configured interval, sending the notices that come due. After downtime the first run
+/// catches up on every approval whose dates are from an earlier day.
+pub fn spawn_dates_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(state.config.dates_refresh_interval);
+        loop {
+            ticks.tick().await;
+            let mail = state.config.mail_link_base();
+            match dates_refresh::refresh_stale(&state.db, state.clock.now(), mail).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(approvals = count, "dates refreshed"),
+                Err(error) => tracing::warn!(%error, "dates refresh failed; will retry"),
+            }
+        }
+    });
+}
+
+/// Sends queued notice mail when a mail server is configured.
+pub fn spawn_mailer(state: AppState) -> anyhow::Result<()> {
+    let Some(smtp_url) = state.config.smtp_url.clone() else {
+        return Ok(());
+    };
+    let mailer = mail::Mailer::new(&smtp_url, &state.config.mail_from)?;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(MAIL_EVERY);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = mail::deliver_due(&state.db, &mailer, state.clock.now()).await {
+                tracing::warn!(%error, "mail delivery failed; will retry");
+            }
+        }
+    });
+    Ok(())
 }

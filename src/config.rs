@@ -27,6 +27,24 @@ pub struct Config {
     /// Directory of trusted CA certificates (`TRUSTED_CA_DIR`); without it signature chains
     /// are not checked and the card says so.
     pub trusted_ca_dir: Option<PathBuf>,
+    /// How often running approvals' dates and overdue marks are brought up to date
+    /// (`DATES_REFRESH_SECONDS`, default 300).
+    pub dates_refresh_interval: Duration,
+    /// Mail server for notices (`SMTP_URL`, e.g. `smtp://mail:25`, `smtps://user:pw@mail`);
+    /// without it notices are shown only on the site. May hold a password.
+    pub smtp_url: Option<String>,
+    /// Sender of notice mail (`MAIL_FROM`, default `Согласования ЕССК <noreply@essk.local>`).
+    pub mail_from: String,
+    /// The service's address as users reach it, for links in mail (`PUBLIC_URL`, default
+    /// `http://` and `BIND_ADDR`).
+    pub public_url: String,
+}
+
+impl Config {
+    /// The address links in mail point at, when mail is configured.
+    pub fn mail_link_base(&self) -> Option<&str> {
+        self.smtp_url.as_ref().map(|_| self.public_url.as_str())
+    }
 }
 
 impl Config {
@@ -57,6 +75,17 @@ impl Config {
             .ok()
             .filter(|dir| !dir.trim().is_empty())
             .map(PathBuf::from);
+        let refresh_seconds: u64 = env_or("DATES_REFRESH_SECONDS", "300")
+            .parse()
+            .context("DATES_REFRESH_SECONDS must be a whole number of seconds")?;
+        let smtp_url = std::env::var("SMTP_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty());
+        let mail_from = env_or("MAIL_FROM", "Согласования ЕССК <noreply@essk.local>");
+        let public_url = std::env::var("PUBLIC_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{bind_addr}"));
         Ok(Self {
             database_url,
             bind_addr,
@@ -66,6 +95,10 @@ impl Config {
             session_idle: Duration::from_secs(idle_minutes * 60),
             max_upload_bytes,
             trusted_ca_dir,
+            dates_refresh_interval: Duration::from_secs(refresh_seconds.max(1)),
+            smtp_url,
+            mail_from,
+            public_url,
         })
     }
 }
@@ -85,6 +118,10 @@ impl fmt::Debug for Config {
             .field("session_idle", &self.session_idle)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("trusted_ca_dir", &self.trusted_ca_dir)
+            .field("dates_refresh_interval", &self.dates_refresh_interval)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_password))
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }

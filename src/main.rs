@@ -81,6 +81,8 @@ async fn main() -> anyhow::Result<ExitCode> {
             let bind_addr = config.bind_addr;
             let state = AppState::new(pool, config, Clock::system()).await?;
             background::spawn_storage_sweep(state.clone());
+            background::spawn_dates_refresh(state.clone());
+            background::spawn_mailer(state.clone())?;
             let app = router(state)?;
             let listener = tokio::net::TcpListener::bind(bind_addr).await?;
             tracing::info!(%bind_addr, "serving on http://{bind_addr}");

@@ -7,10 +7,12 @@ use sqlx::PgPool;
 
 use crate::{
     clock::moscow_date,
+    dates_refresh,
     db::{
         self,
         approvals::ApprovalFields,
         documents::{NewDocument, Place},
+        notifications::{Audience, Notice},
         signatures::NewSignature,
     },
     domain::{
@@ -389,13 +391,14 @@ pub async fn remove_signature(
     Ok(())
 }
 
-/// Launches a draft: plans the dates, starts step 1.
+/// Launches a draft: plans the dates, starts step 1, tells its participants.
 pub async fn launch(
     pool: &PgPool,
     actor: &Actor,
     approval_id: i64,
     initiator_org_id: i64,
     now: DateTime<Utc>,
+    mail: Option<&str>,
 ) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
@@ -424,6 +427,7 @@ pub async fn launch(
     db::approvals::mark_launched(&mut tx, approval_id, now, plan.completion, actor.user_id).await?;
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     apply_progress(&mut tx, approval_id, lifecycle::progress(&seats), now).await?;
+    dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     db::audit::record(
         &mut tx,
         approval_id,
@@ -473,6 +477,7 @@ pub async fn decide(
     approval_id: i64,
     input: &DecisionInput<'_>,
     now: DateTime<Utc>,
+    mail: Option<&str>,
 ) -> AppResult<Status> {
     if input.decision == Decision::Refused && input.comment.trim().is_empty() {
         return Err(AppError::BadRequest(
@@ -525,6 +530,17 @@ pub async fn decide(
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     let progress = lifecycle::progress(&seats);
     apply_progress(&mut tx, approval_id, progress, now).await?;
+    dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
+    tell_about_decision(
+        &mut tx,
+        approval_id,
+        &participant,
+        input.decision,
+        progress,
+        now,
+        mail,
+    )
+    .await?;
     let details = format!(
         "{}: {}{}",
         participant.organisation_name,
@@ -561,16 +577,62 @@ pub async fn decide(
     })
 }
 
+/// Tells the initiator of a decision, and everyone involved when it completed the approval.
+async fn tell_about_decision(
+    conn: &mut sqlx::PgConnection,
+    approval_id: i64,
+    participant: &db::approvals::ParticipantRow,
+    decision: Decision,
+    progress: Progress,
+    now: DateTime<Utc>,
+    mail: Option<&str>,
+) -> AppResult<()> {
+    let number = db::approvals::number_of(conn, approval_id).await?;
+    let decided = Notice {
+        approval_id,
+        kind: "decided",
+        key: format!("decided:{}", participant.id),
+        message: format!(
+            "{}: решение «{}» по согласованию {number}",
+            participant.organisation_name,
+            decision.title()
+        ),
+    };
+    db::notifications::notify(conn, &decided, Audience::Initiator, mail, now).await?;
+    if let Progress::Completed(status) = progress {
+        let completed = Notice {
+            approval_id,
+            kind: "completed",
+            key: format!("completed:{approval_id}"),
+            message: format!("Согласование {number} завершено: {}", status.title()),
+        };
+        db::notifications::notify(conn, &completed, Audience::Involved, mail, now).await?;
+    }
+    Ok(())
+}
+
+/// A completed action as posted.
+#[derive(Debug)]
+pub struct ActionCompletion<'a> {
+    pub action_id: i64,
+    pub comment: &'a str,
+    pub uploads: &'a [Upload],
+}
+
 /// Marks a participant's action done, with a comment and result documents.
 pub async fn complete_action(
     pool: &PgPool,
     actor: &Actor,
     approval_id: i64,
-    action_id: i64,
-    comment: &str,
-    uploads: &[Upload],
+    completion: &ActionCompletion<'_>,
     now: DateTime<Utc>,
+    mail: Option<&str>,
 ) -> AppResult<()> {
+    let ActionCompletion {
+        action_id,
+        comment,
+        uploads,
+    } = *completion;
     let mut tx = pool.begin().await?;
     let status = db::approvals::lock_status(&mut tx, approval_id)
         .await?
@@ -614,6 +676,7 @@ pub async fn complete_action(
         participant.organisation_name, action.description
     );
     note_change(&mut tx, approval_id, actor, now, "action_done", &details).await?;
+    dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     tx.commit().await?;
     Ok(())
 }

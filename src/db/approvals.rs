@@ -61,6 +61,9 @@ pub struct ParticipantRow {
     pub is_final: bool,
     pub planned_start: Option<NaiveDate>,
     pub planned_end: Option<NaiveDate>,
+    pub expected_start: Option<NaiveDate>,
+    pub expected_end: Option<NaiveDate>,
+    pub is_overdue: bool,
     pub decision: Option<String>,
     pub decision_comment: String,
     pub decided_by_name: Option<String>,
@@ -194,6 +197,7 @@ pub async fn participants(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<
         SELECT p.id, s.position AS step, s.started_at AS step_started_at, p.organisation_id,
                o.short_name AS organisation_name, p.term_days, p.term_basis,
                p.is_mandatory, p.is_final, p.planned_start, p.planned_end,
+               p.expected_start, p.expected_end, p.is_overdue,
                p.decision, p.decision_comment, u.full_name AS "decided_by_name?", p.decided_at,
                (SELECT count(*) FROM approval_actions a WHERE a.participant_id = p.id)
                    AS "action_count!",
@@ -502,6 +506,8 @@ pub struct ActionRow {
     pub description: String,
     pub term_days: i32,
     pub is_mandatory: bool,
+    pub planned_end: Option<NaiveDate>,
+    pub expected_end: Option<NaiveDate>,
     pub done_by_name: Option<String>,
     pub done_at: Option<DateTime<Utc>>,
     pub comment: String,
@@ -514,6 +520,7 @@ pub async fn actions(conn: &mut PgConnection, participant_id: i64) -> sqlx::Resu
         ActionRow,
         r#"
         SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
+               a.planned_end, a.expected_end,
                u.full_name AS "done_by_name?", a.done_at, a.comment,
                (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
         FROM approval_actions a
@@ -560,6 +567,7 @@ pub async fn find_action(
         ActionRow,
         r#"
         SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
+               a.planned_end, a.expected_end,
                u.full_name AS "done_by_name?", a.done_at, a.comment,
                (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
         FROM approval_actions a
@@ -572,4 +580,11 @@ pub async fn find_action(
     )
     .fetch_optional(conn)
     .await
+}
+
+/// The approval's number.
+pub async fn number_of(conn: &mut PgConnection, approval_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar!("SELECT number FROM approvals WHERE id = $1", approval_id)
+        .fetch_one(conn)
+        .await
 }

@@ -3,7 +3,9 @@
 pub mod approvals;
 pub mod audit;
 pub mod documents;
+pub mod notifications;
 pub mod routes;
+pub mod schedule;
 pub mod signatures;
 pub mod users;
 

@@ -76,16 +76,18 @@ pub async fn table(
         actions: actions
             .into_iter()
             .map(|a| {
-                let planned = participant
-                    .planned_start
-                    .map(|start| add_days(start, i64::from(a.term_days)));
+                let planned = a.planned_end.or_else(|| {
+                    participant
+                        .planned_start
+                        .map(|start| add_days(start, i64::from(a.term_days)))
+                });
                 let actual = a.done_at.map(crate::clock::moscow_date);
                 ActionView {
                     id: a.id,
                     done: a.done_at.is_some(),
                     description: a.description,
                     planned_end: format::opt_date(planned),
-                    expected_end: format::opt_date(actual.or(planned)),
+                    expected_end: format::opt_date(actual.or(a.expected_end).or(planned)),
                     actual_end: format::opt_date(actual),
                     is_mandatory: a.is_mandatory,
                     executor: a.done_by_name.unwrap_or_default(),
@@ -121,14 +123,19 @@ pub async fn complete(
     let uploads = std::mem::take(&mut posted.uploads);
     let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
+    let completion = workflow::ActionCompletion {
+        action_id,
+        comment: &comment,
+        uploads: &uploads,
+    };
+    let mail = state.config.mail_link_base();
     workflow::complete_action(
         &state.db,
         &user.actor,
         id,
-        action_id,
-        &comment,
-        &uploads,
+        &completion,
         state.clock.now(),
+        mail,
     )
     .await?;
     Ok(Redirect::to(&participants_url))

@@ -127,6 +127,7 @@ pub async fn submit(
         comment: &comment,
         uploads: &uploads,
     };
-    workflow::decide(&state.db, &user.actor, id, &input, state.clock.now()).await?;
+    let mail = state.config.mail_link_base();
+    workflow::decide(&state.db, &user.actor, id, &input, state.clock.now(), mail).await?;
     Ok(Redirect::to(&format!("/approvals/{id}")).into_response())
 }

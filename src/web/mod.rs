@@ -9,6 +9,7 @@ pub mod decisions;
 pub mod documents;
 pub mod extract;
 pub mod format;
+pub mod notifications;
 pub mod request_id;
 pub mod security_headers;
 pub mod session_store;
@@ -107,6 +108,9 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/logout", post(auth::logout))
         .route("/approvals", get(approvals::list).post(approvals::create))
         .route("/approvals/new", get(approvals::new_form))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/approvals/{id}", get(approvals::card))
         .route(
             "/approvals/{id}/edit",

@@ -60,6 +60,10 @@ impl TestApp {
             session_idle: Duration::from_secs(30 * 60),
             max_upload_bytes: 10 * 1024 * 1024,
             trusted_ca_dir: None,
+            dates_refresh_interval: Duration::from_secs(3600),
+            smtp_url: None,
+            mail_from: "ЕССК <noreply@essk.test>".to_owned(),
+            public_url: "http://essk.test".to_owned(),
         };
         adjust(&mut config);
         let clock = Clock::fixed(spec_launch_time());

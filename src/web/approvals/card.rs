@@ -27,6 +27,8 @@ pub struct ParticipantView {
     pub id: i64,
     /// The participant has to decide now.
     pub must_decide: bool,
+    /// Its deadline has passed without a decision.
+    pub overdue: bool,
     /// Where the viewer decides for this participant, when the viewer may.
     pub decide_url: Option<String>,
     pub status: &'static str,
@@ -183,8 +185,9 @@ fn step_views(
             organisation: p.organisation_name.clone(),
             planned_start: format::opt_date(p.planned_start),
             planned_end: format::opt_date(p.planned_end),
-            expected_start: format::opt_date(actual_start.or(p.planned_start)),
-            expected_end: format::opt_date(actual_end.or(p.planned_end)),
+            expected_start: format::opt_date(p.expected_start.or(p.planned_start)),
+            expected_end: format::opt_date(actual_end.or(p.expected_end).or(p.planned_end)),
+            overdue: p.is_overdue && seat.decision.is_none(),
             actual_start: format::opt_date(actual_start),
             actual_end: format::opt_date(actual_end),
             is_mandatory: p.is_mandatory,

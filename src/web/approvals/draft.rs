@@ -443,7 +443,16 @@ pub async fn launch(
     let visible = load_manageable_draft(&state, &user, id).await?;
 
     let initiator = visible.approval.initiator_org_id;
-    workflow::launch(&state.db, &user.actor, id, initiator, state.clock.now()).await?;
+    let mail = state.config.mail_link_base();
+    workflow::launch(
+        &state.db,
+        &user.actor,
+        id,
+        initiator,
+        state.clock.now(),
+        mail,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/approvals/{id}")))
 }
 

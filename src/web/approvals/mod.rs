@@ -57,6 +57,7 @@ pub async fn load_visible(state: &AppState, user: &SignedIn, id: i64) -> AppResu
 pub struct Layout {
     pub user_name: String,
     pub organisation_name: String,
+    pub unread: i64,
 }
 
 impl Layout {
@@ -64,6 +65,7 @@ impl Layout {
         Self {
             user_name: user.actor.full_name.clone(),
             organisation_name: user.organisation_name.clone(),
+            unread: user.unread_notifications,
         }
     }
 }

@@ -1,0 +1,50 @@
+-- Expected dates, deadlines and overdue marks, stored so that the card and the list read them
+-- without recomputing; they change with events and, for running approvals, as days pass.
+-- `dates_as_of` is the Moscow date they were last computed for: the background refresh takes
+-- the running approvals whose dates are older than today, so it catches up after downtime.
+ALTER TABLE approval_participants
+    ADD COLUMN expected_start date,
+    ADD COLUMN expected_end   date,
+    ADD COLUMN deadline       date,
+    ADD COLUMN is_overdue     boolean NOT NULL DEFAULT false;
+
+ALTER TABLE approval_actions
+    ADD COLUMN planned_end    date,
+    ADD COLUMN expected_end   date,
+    ADD COLUMN deadline       date;
+
+ALTER TABLE approvals ADD COLUMN dates_as_of date;
+
+CREATE INDEX approvals_dates_due_idx ON approvals (dates_as_of, id) WHERE status = 'running';
+
+-- Notices to users. `dedupe_key` names the event (`overdue:<participant>`, …): one notice per
+-- user and event, however many servers notice it at once.
+CREATE TABLE notifications (
+    id           bigserial PRIMARY KEY,
+    user_id      bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    approval_id  bigint REFERENCES approvals (id) ON DELETE CASCADE,
+    kind         text NOT NULL,
+    message      text NOT NULL,
+    dedupe_key   text NOT NULL,
+    created_at   timestamptz NOT NULL,
+    read_at      timestamptz,
+    UNIQUE (user_id, dedupe_key)
+);
+
+CREATE INDEX notifications_user_idx ON notifications (user_id, id DESC);
+CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE read_at IS NULL;
+
+-- Mail waiting to be sent, one per notice, kept until the mail server takes it.
+CREATE TABLE mail_outbox (
+    id               bigserial PRIMARY KEY,
+    notification_id  bigint NOT NULL UNIQUE REFERENCES notifications (id) ON DELETE CASCADE,
+    recipient        text NOT NULL,
+    subject          text NOT NULL,
+    body             text NOT NULL,
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL,
+    sent_at          timestamptz,
+    last_error       text
+);
+
+CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL;

@@ -1,0 +1,182 @@
+//! The stored dates of running approvals, read and written many approvals at a time.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgConnection;
+
+/// A participant with its term, decision and the dates stored for it.
+#[derive(Debug, Clone)]
+pub struct SeatRow {
+    pub id: i64,
+    pub approval_id: i64,
+    pub approval_number: String,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub step: i32,
+    pub term_days: i32,
+    pub term_basis: String,
+    pub is_mandatory: bool,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub expected_start: Option<NaiveDate>,
+    pub expected_end: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub is_overdue: bool,
+}
+
+/// An action with its term, completion and stored dates.
+#[derive(Debug, Clone)]
+pub struct ActionRow {
+    pub id: i64,
+    pub participant_id: i64,
+    pub term_days: i32,
+    pub done_at: Option<DateTime<Utc>>,
+    pub planned_end: Option<NaiveDate>,
+    pub expected_end: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Participants of the approvals, by approval, step and position.
+pub async fn seats(conn: &mut PgConnection, approval_ids: &[i64]) -> sqlx::Result<Vec<SeatRow>> {
+    sqlx::query_as!(
+        SeatRow,
+        r#"
+        SELECT p.id, p.approval_id, a.number AS approval_number, a.launched_at,
+               p.organisation_id, o.short_name AS organisation_name, s.position AS step,
+               p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
+               p.expected_start, p.expected_end, p.deadline, p.is_overdue
+        FROM approval_participants p
+        JOIN approvals a ON a.id = p.approval_id
+        JOIN approval_steps s ON s.id = p.step_id
+        JOIN organisations o ON o.id = p.organisation_id
+        WHERE p.approval_id = ANY($1)
+        ORDER BY p.approval_id, s.position, p.position, p.id
+        "#,
+        approval_ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Actions of the approvals' participants, by participant and position.
+pub async fn actions(
+    conn: &mut PgConnection,
+    approval_ids: &[i64],
+) -> sqlx::Result<Vec<ActionRow>> {
+    sqlx::query_as!(
+        ActionRow,
+        r#"
+        SELECT t.id, t.participant_id, t.term_days, t.done_at, t.planned_end, t.expected_end,
+               t.deadline
+        FROM approval_actions t
+        JOIN approval_participants p ON p.id = t.participant_id
+        WHERE p.approval_id = ANY($1)
+        ORDER BY t.participant_id, t.position, t.id
+        "#,
+        approval_ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// New dates of participants, column by column.
+#[derive(Debug, Default)]
+pub struct SeatUpdates {
+    pub ids: Vec<i64>,
+    pub expected_start: Vec<NaiveDate>,
+    pub expected_end: Vec<NaiveDate>,
+    pub deadline: Vec<Option<NaiveDate>>,
+    pub is_overdue: Vec<bool>,
+}
+
+/// New dates of actions, column by column.
+#[derive(Debug, Default)]
+pub struct ActionUpdates {
+    pub ids: Vec<i64>,
+    pub planned_end: Vec<NaiveDate>,
+    pub expected_end: Vec<NaiveDate>,
+    pub deadline: Vec<Option<NaiveDate>>,
+}
+
+pub async fn write_seats(conn: &mut PgConnection, updates: &SeatUpdates) -> sqlx::Result<()> {
+    if updates.ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        r#"
+        UPDATE approval_participants p
+        SET expected_start = u.expected_start, expected_end = u.expected_end,
+            deadline = u.deadline, is_overdue = u.is_overdue
+        FROM UNNEST($1::bigint[], $2::date[], $3::date[], $4::date[], $5::bool[])
+             AS u(id, expected_start, expected_end, deadline, is_overdue)
+        WHERE p.id = u.id
+        "#,
+        &updates.ids,
+        &updates.expected_start,
+        &updates.expected_end,
+        &updates.deadline as &[Option<NaiveDate>],
+        &updates.is_overdue
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn write_actions(conn: &mut PgConnection, updates: &ActionUpdates) -> sqlx::Result<()> {
+    if updates.ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        r#"
+        UPDATE approval_actions t
+        SET planned_end = u.planned_end, expected_end = u.expected_end, deadline = u.deadline
+        FROM UNNEST($1::bigint[], $2::date[], $3::date[], $4::date[])
+             AS u(id, planned_end, expected_end, deadline)
+        WHERE t.id = u.id
+        "#,
+        &updates.ids,
+        &updates.planned_end,
+        &updates.expected_end,
+        &updates.deadline as &[Option<NaiveDate>]
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Notes the Moscow date the approvals' dates were computed for.
+pub async fn mark_current(
+    conn: &mut PgConnection,
+    approval_ids: &[i64],
+    today: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE approvals SET dates_as_of = $2 WHERE id = ANY($1)",
+        approval_ids,
+        today
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks up to `limit` running approvals whose dates are older than `today`, skipping those
+/// another server is refreshing.
+pub async fn lock_stale(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT id FROM approvals
+        WHERE status = 'running' AND (dates_as_of IS NULL OR dates_as_of < $1)
+        ORDER BY id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        "#,
+        today,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
