@@ -4,13 +4,13 @@ SHELL := /bin/bash
 # Builds read the committed query data in .sqlx/, so they need no database.
 export SQLX_OFFLINE := true
 
-.PHONY: run test fmt-check clippy test-rust e2e sqlx-prepare drop-test-databases
+.PHONY: run test fmt-check clippy test-rust test-time-zones e2e sqlx-prepare drop-test-databases
 
 run:
 	cargo build --bin essk
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk)" ./target/debug/essk serve
 
-test: fmt-check clippy test-rust e2e
+test: fmt-check clippy test-rust test-time-zones e2e
 
 fmt-check:
 	cargo fmt --all -- --check
@@ -21,6 +21,12 @@ clippy:
 # Each test makes its own database on this server and drops nothing: old ones go first.
 test-rust: drop-test-databases
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_test)" cargo test --lib --bins --tests
+
+# The date rules must not depend on the server's time zone.
+test-time-zones:
+	for tz in UTC Europe/Berlin Asia/Vladivostok; do \
+		TZ=$$tz cargo test -q --lib -- domain::schedule domain::dates clock format || exit 1; \
+	done
 
 e2e:
 	scripts/e2e.sh
