@@ -205,7 +205,7 @@ struct SmtpServer {
 impl SmtpServer {
     async fn start(port: u16) -> SmtpServer {
         let maildir = tempdir().join("maildir");
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
@@ -222,6 +222,8 @@ impl SmtpServer {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start (pip install aiosmtpd; .ci/run does)");
     }
 
