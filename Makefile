@@ -41,7 +41,7 @@ drop-test-databases:
 sqlx-prepare:
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_dev)" cargo sqlx prepare -- --all-targets
 
-.PHONY: fuzz bench bench-signatures bench-case-file
+.PHONY: fuzz bench bench-signatures bench-case-file bench-dates
 
 # Fuzzes the signature parser for 60 s, the samples as seed corpus. Needs `cargo install
 # cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take the flags cargo-fuzz passes.
@@ -58,4 +58,8 @@ bench-signatures:
 bench-case-file:
 	scripts/bench-case-file.sh
 
-bench: bench-signatures bench-case-file
+# Seconds to refresh the dates of 100 000 running approvals (a database of its own).
+bench-dates:
+	DATABASE_URL="$$(scripts/ensure-postgres.sh postgres)" cargo bench --bench dates_refresh
+
+bench: bench-signatures bench-case-file bench-dates

@@ -11,7 +11,7 @@ use crate::{
     clock::moscow_date,
     db::{
         self,
-        notifications::{Audience, Notice},
+        notifications::Notice,
         schedule::{ActionRow, ActionUpdates, SeatRow, SeatUpdates},
     },
     domain::{
@@ -77,10 +77,7 @@ pub async fn refresh(
 
     db::schedule::write_seats(conn, &seat_updates).await?;
     db::schedule::write_actions(conn, &action_updates).await?;
-    for (notice, organisation_id) in notices {
-        let audience = Audience::Participants { organisation_id };
-        db::notifications::notify(conn, &notice, audience, mail, now).await?;
-    }
+    db::notifications::notify_participants(conn, &notices, mail, now).await?;
     db::schedule::mark_current(conn, approval_ids, today).await?;
     Ok(())
 }

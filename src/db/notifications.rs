@@ -45,17 +45,7 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     let (audience, organisation_id) = audience.as_db();
-    let subject = format!("ЕССК: {}", notice.message);
-    let body = match mail {
-        Some(base) => format!(
-            "{}\n\nКарточка согласования: {}/approvals/{}\n\nЭто письмо отправлено \
-             автоматически системой «Согласования ЕССК».",
-            notice.message,
-            base.trim_end_matches('/'),
-            notice.approval_id
-        ),
-        None => String::new(),
-    };
+    let (subject, body) = mail_text(notice, mail);
     let result = sqlx::query!(
         r#"
         WITH approval AS (
@@ -98,6 +88,89 @@ pub async fn notify(
     .fetch_one(conn)
     .await?;
     Ok(u64::try_from(result.new).unwrap_or(0))
+}
+
+/// Stores many notices at once, each for the deciding users of its organisation
+/// («Участвовать в согласованиях»), with mail queued as [`notify`] does. Returns how many
+/// notices were new.
+pub async fn notify_participants(
+    conn: &mut PgConnection,
+    notices: &[(Notice<'_>, i64)],
+    mail: Option<&str>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    if notices.is_empty() {
+        return Ok(0);
+    }
+    let mut approval_ids = Vec::with_capacity(notices.len());
+    let mut organisation_ids = Vec::with_capacity(notices.len());
+    let mut kinds = Vec::with_capacity(notices.len());
+    let mut keys = Vec::with_capacity(notices.len());
+    let mut messages = Vec::with_capacity(notices.len());
+    let mut subjects = Vec::with_capacity(notices.len());
+    let mut bodies = Vec::with_capacity(notices.len());
+    for (notice, organisation_id) in notices {
+        approval_ids.push(notice.approval_id);
+        organisation_ids.push(*organisation_id);
+        kinds.push(notice.kind.to_owned());
+        keys.push(notice.key.clone());
+        messages.push(notice.message.clone());
+        let (subject, body) = mail_text(notice, mail);
+        subjects.push(subject);
+        bodies.push(body);
+    }
+    let result = sqlx::query!(
+        r#"
+        WITH notice AS (
+            SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                                 $5::text[], $6::text[], $7::text[])
+                AS n(approval_id, organisation_id, kind, key, message, subject, body)
+        ), inserted AS (
+            INSERT INTO notifications (user_id, approval_id, kind, message, dedupe_key, created_at)
+            SELECT u.id, n.approval_id, n.kind, n.message, n.key, $8
+            FROM notice n JOIN users u ON u.organisation_id = n.organisation_id
+            WHERE u.can_participate AND u.blocked_at IS NULL
+            ON CONFLICT (user_id, dedupe_key) DO NOTHING
+            RETURNING id, user_id, dedupe_key
+        ), mailed AS (
+            INSERT INTO mail_outbox (notification_id, recipient, subject, body, next_attempt_at)
+            SELECT i.id, u.email, n.subject, n.body, $8
+            FROM inserted i
+            JOIN users u ON u.id = i.user_id
+            JOIN notice n ON n.key = i.dedupe_key AND n.organisation_id = u.organisation_id
+            WHERE $9 AND u.email IS NOT NULL AND u.email <> ''
+        )
+        SELECT count(*) AS "new!" FROM inserted
+        "#,
+        &approval_ids,
+        &organisation_ids,
+        &kinds,
+        &keys,
+        &messages,
+        &subjects,
+        &bodies,
+        now,
+        mail.is_some()
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(u64::try_from(result.new).unwrap_or(0))
+}
+
+/// The subject and body of a notice's mail; the body links to the approval's card.
+fn mail_text(notice: &Notice<'_>, mail: Option<&str>) -> (String, String) {
+    let subject = format!("ЕССК: {}", notice.message);
+    let body = match mail {
+        Some(base) => format!(
+            "{}\n\nКарточка согласования: {}/approvals/{}\n\nЭто письмо отправлено \
+             автоматически системой «Согласования ЕССК».",
+            notice.message,
+            base.trim_end_matches('/'),
+            notice.approval_id
+        ),
+        None => String::new(),
+    };
+    (subject, body)
 }
 
 /// A notice as the list shows it.
