@@ -2,6 +2,7 @@
 //! database with launched approvals on the seeded route (launches spread over three weeks,
 //! about half of step 1 decided), then times the background refresh twice: the first run,
 //! which computes and writes every participant, and the run of the next day.
+//! `KEEP_BENCH_DB=1` leaves the database for a look at the query plans.
 
 use std::time::Instant;
 
@@ -44,6 +45,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     pool.close().await;
+    if std::env::var_os("KEEP_BENCH_DB").is_some() {
+        println!("База {name} оставлена для разбора.");
+        return Ok(());
+    }
     let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await?;
     sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
         .execute(&admin)

@@ -13,7 +13,8 @@ ALTER TABLE approval_actions
     ADD COLUMN expected_end   date,
     ADD COLUMN deadline       date;
 
-ALTER TABLE approvals ADD COLUMN dates_as_of date;
+-- '-infinity' rather than NULL for "never", so that the refresh's range scan uses the index.
+ALTER TABLE approvals ADD COLUMN dates_as_of date NOT NULL DEFAULT '-infinity';
 
 CREATE INDEX approvals_dates_due_idx ON approvals (dates_as_of, id) WHERE status = 'running';
 

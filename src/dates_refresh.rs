@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// Approvals refreshed per transaction by the background task.
-pub const BATCH: i64 = 500;
+pub const BATCH: i64 = 2000;
 
 /// Recomputes and stores the dates of the given approvals as of `now`, and sends the notices
 /// whose moment has come. `mail` is the service's address when mail is configured.
@@ -187,16 +187,20 @@ fn notices_for(
     notices
 }
 
-/// Refreshes every running approval whose dates are older than today, `BATCH` at a time,
-/// each batch in its own transaction. Servers running this at once share the work: each
-/// takes the approvals the others have not locked. Returns how many were refreshed.
+/// Refreshes every running approval whose dates are older than today: first, in one
+/// statement, those whose dates the new day cannot change; then the others, `BATCH` at a
+/// time, each batch in its own transaction. Servers running this at once share the work:
+/// each takes the approvals the others have not locked. Returns how many were refreshed.
 pub async fn refresh_stale(
     pool: &PgPool,
     now: DateTime<Utc>,
     mail: Option<&str>,
 ) -> sqlx::Result<usize> {
     let today = moscow_date(now);
-    let mut refreshed = 0;
+    let mut conn = pool.acquire().await?;
+    let unchanged = db::schedule::fast_forward(&mut conn, today).await?;
+    drop(conn);
+    let mut refreshed = usize::try_from(unchanged).unwrap_or(usize::MAX);
     loop {
         let mut tx = pool.begin().await?;
         let ids = db::schedule::lock_stale(&mut tx, today, BATCH).await?;

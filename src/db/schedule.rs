@@ -11,7 +11,6 @@ pub struct SeatRow {
     pub approval_number: String,
     pub launched_at: Option<DateTime<Utc>>,
     pub organisation_id: i64,
-    pub organisation_name: String,
     pub step: i32,
     pub term_days: i32,
     pub term_basis: String,
@@ -41,13 +40,12 @@ pub async fn seats(conn: &mut PgConnection, approval_ids: &[i64]) -> sqlx::Resul
         SeatRow,
         r#"
         SELECT p.id, p.approval_id, a.number AS approval_number, a.launched_at,
-               p.organisation_id, o.short_name AS organisation_name, s.position AS step,
+               p.organisation_id, s.position AS step,
                p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
                p.expected_start, p.expected_end, p.deadline, p.is_overdue
         FROM approval_participants p
         JOIN approvals a ON a.id = p.approval_id
         JOIN approval_steps s ON s.id = p.step_id
-        JOIN organisations o ON o.id = p.organisation_id
         WHERE p.approval_id = ANY($1)
         ORDER BY p.approval_id, s.position, p.position, p.id
         "#,
@@ -169,8 +167,8 @@ pub async fn lock_stale(
     sqlx::query_scalar!(
         r#"
         SELECT id FROM approvals
-        WHERE status = 'running' AND (dates_as_of IS NULL OR dates_as_of < $1)
-        ORDER BY id
+        WHERE status = 'running' AND dates_as_of < $1
+        ORDER BY dates_as_of, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
         "#,
@@ -179,4 +177,29 @@ pub async fn lock_stale(
     )
     .fetch_all(conn)
     .await
+}
+
+/// Marks current, in one statement, the running approvals that the passing of days cannot
+/// change: every participant has decided, or waits for a step whose expected start is still
+/// ahead, or has a deadline that is neither past unmarked nor tomorrow. Those are the only
+/// dates that depend on today (see `domain::schedule`); the rest is left for `lock_stale`.
+pub async fn fast_forward(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<u64> {
+    let result = sqlx::query!(
+        r#"
+        UPDATE approvals a SET dates_as_of = $1
+        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+          AND NOT EXISTS (
+              SELECT 1 FROM approval_participants p
+              WHERE p.approval_id = a.id AND p.decided_at IS NULL
+                AND (p.expected_start IS NULL
+                     OR (p.deadline IS NULL AND p.expected_start < $1)
+                     OR (p.deadline IS NOT NULL AND p.is_mandatory
+                         AND ((p.deadline < $1 AND NOT p.is_overdue)
+                              OR p.deadline = $1 + 1))))
+        "#,
+        today
+    )
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
 }

@@ -196,6 +196,65 @@ async fn days_passing_mark_overdue_once_even_with_two_refreshes_at_once() {
     );
 }
 
+/// The stored dates of every participant and action of the approval.
+async fn stored_dates(app: &TestApp, id: i64) -> Vec<String> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT concat_ws(' ', p.id, p.expected_start, p.expected_end, p.deadline, p.is_overdue,
+                         string_agg(concat_ws('/', t.planned_end, t.expected_end, t.deadline),
+                                    ',' ORDER BY t.id)) AS "line!"
+        FROM approval_participants p LEFT JOIN approval_actions t ON t.participant_id = p.id
+        WHERE p.approval_id = $1
+        GROUP BY p.id ORDER BY p.id
+        "#,
+        id
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("dates")
+}
+
+#[tokio::test]
+async fn the_quick_daily_path_stores_what_a_full_recomputation_would() {
+    let app = TestApp::spawn().await;
+    let quiet = launched(&app).await;
+    let late = launched(&app).await;
+    for login in STEP_ONE {
+        let user = app.login(login).await;
+        user.complete_mandatory_actions(&app, quiet).await;
+        let participant = app.participant_of(quiet, login).await;
+        user.decide(quiet, participant, "approve", "Замечаний нет")
+            .await;
+    }
+    let kga = app.login("kga").await;
+    let participant = app.participant_of(late, "kga").await;
+    kga.decide(late, participant, "approve", "Замечаний нет")
+        .await;
+
+    for day in [14, 19, 20, 21, 23, 27, 31] {
+        app.clock.set(march(day));
+        dates_refresh::refresh_stale(&app.db, app.clock.now(), None)
+            .await
+            .expect("refresh");
+        let quick = (
+            stored_dates(&app, quiet).await,
+            stored_dates(&app, late).await,
+        );
+        sqlx::query!("UPDATE approvals SET dates_as_of = '-infinity'")
+            .execute(&app.db)
+            .await
+            .expect("reset");
+        dates_refresh::refresh_stale(&app.db, app.clock.now(), None)
+            .await
+            .expect("refresh");
+        let full = (
+            stored_dates(&app, quiet).await,
+            stored_dates(&app, late).await,
+        );
+        assert_eq!(quick, full, "{day}.03");
+    }
+}
+
 /// An aiosmtpd server writing what it receives into a maildir, stopped when dropped.
 struct SmtpServer {
     child: Child,
