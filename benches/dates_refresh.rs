@@ -1,7 +1,8 @@
 //! Time to refresh the dates of 100 000 running approvals: `make bench-dates`. Fills a fresh
 //! database with launched approvals on the seeded route (launches spread over three weeks,
-//! about half of step 1 decided), then times the background refresh twice: the first run,
-//! which computes and writes every participant, and the run of the next day.
+//! about half of step 1 decided), then times the background refresh: the first run, which
+//! computes and writes every participant, the runs of the next day and a week later, and a
+//! forced full recomputation.
 //! `KEEP_BENCH_DB=1` leaves the database for a look at the query plans.
 
 use std::time::Instant;
@@ -34,14 +35,22 @@ async fn main() -> anyhow::Result<()> {
         .with_ymd_and_hms(2027, 3, 25, 9, 0, 0)
         .single()
         .ok_or_else(|| anyhow::anyhow!("instant"))?;
-    for (label, at) in [
-        ("первый пересчёт", now),
-        ("пересчёт следующего дня", now + Duration::days(1)),
-    ] {
+    let runs = [
+        ("первый пересчёт (все с нуля)", now, false),
+        ("следующий день", now + Duration::days(1), false),
+        ("через неделю", now + Duration::days(8), false),
+        ("полный пересчёт того же дня", now + Duration::days(8), true),
+    ];
+    for (label, at, full) in runs {
+        if full {
+            sqlx::query("UPDATE approvals SET dates_as_of = '-infinity'")
+                .execute(&pool)
+                .await?;
+        }
         let started = Instant::now();
         let refreshed = dates_refresh::refresh_stale(&pool, at, None).await?;
         let seconds = started.elapsed().as_secs_f64();
-        println!("  {label:<26} {refreshed} согласований за {seconds:.2} с");
+        println!("  {label:<30} {refreshed} согласований за {seconds:.2} с");
     }
 
     pool.close().await;
