@@ -12,7 +12,7 @@ use crate::{
     db::{
         self,
         notifications::Notice,
-        schedule::{ActionRow, ActionUpdates, SeatRow, SeatUpdates},
+        schedule::{ActionRow, ActionUpdates, DeadlineRow, SeatRow, SeatUpdates},
     },
     domain::{
         dates::{TermBasis, add_days},
@@ -131,85 +131,135 @@ fn notices_for(
 ) -> Vec<(Notice<'static>, i64)> {
     let mut notices = Vec::new();
     let undecided = row.decided_at.is_none();
-    let notice = |kind: &'static str, message: String| {
-        (
-            Notice {
-                approval_id: row.approval_id,
-                kind,
-                key: format!("{kind}:{}", row.id),
-                message,
-            },
-            row.organisation_id,
-        )
+    let about = Subject {
+        approval_id: row.approval_id,
+        approval_number: &row.approval_number,
+        participant_id: row.id,
+        organisation_id: row.organisation_id,
+        deadline: dates.deadline,
     };
     if undecided && row.deadline.is_none() && dates.deadline.is_some() {
-        let message = if row.step == 1 {
-            format!(
-                "Согласование {} поступило на рассмотрение: решение нужно принять до {}",
-                row.approval_number,
-                format::opt_date(dates.deadline)
-            )
-        } else {
-            format!(
-                "Начался шаг {} согласования {}: решение нужно принять до {}",
-                row.step,
-                row.approval_number,
-                format::opt_date(dates.deadline)
-            )
-        };
-        let kind = if row.step == 1 {
-            "arrived"
-        } else {
-            "step_started"
-        };
-        notices.push(notice(kind, message));
+        notices.push(about.arrival(row.step));
     }
     if undecided && row.is_mandatory && dates.deadline == Some(add_days(today, 1)) {
-        notices.push(notice(
-            "deadline_tomorrow",
-            format!(
-                "Завтра, {}, истекает срок решения по согласованию {}",
-                format::opt_date(dates.deadline),
-                row.approval_number
-            ),
-        ));
+        notices.push(about.due_tomorrow());
     }
     if dates.overdue && !row.is_overdue {
-        notices.push(notice(
-            "overdue",
-            format!(
-                "Просрочено решение по согласованию {}: срок истёк {}",
-                row.approval_number,
-                format::opt_date(dates.deadline)
-            ),
-        ));
+        notices.push(about.overdue());
     }
     notices
 }
 
-/// Refreshes every running approval whose dates are older than today: first, in one
-/// statement, those whose dates the new day cannot change; then the others, `BATCH` at a
-/// time, each batch in its own transaction. Servers running this at once share the work:
-/// each takes the approvals the others have not locked. Returns how many were refreshed.
+/// The participant a notice is about.
+struct Subject<'a> {
+    approval_id: i64,
+    approval_number: &'a str,
+    participant_id: i64,
+    organisation_id: i64,
+    deadline: Option<chrono::NaiveDate>,
+}
+
+impl Subject<'_> {
+    fn notice(&self, kind: &'static str, message: String) -> (Notice<'static>, i64) {
+        let notice = Notice {
+            approval_id: self.approval_id,
+            kind,
+            key: format!("{kind}:{}", self.participant_id),
+            message,
+        };
+        (notice, self.organisation_id)
+    }
+
+    fn arrival(&self, step: i32) -> (Notice<'static>, i64) {
+        let (number, deadline) = (self.approval_number, format::opt_date(self.deadline));
+        if step == 1 {
+            let message = format!(
+                "Согласование {number} поступило на рассмотрение: решение нужно принять до \
+                 {deadline}"
+            );
+            self.notice("arrived", message)
+        } else {
+            let message = format!(
+                "Начался шаг {step} согласования {number}: решение нужно принять до {deadline}"
+            );
+            self.notice("step_started", message)
+        }
+    }
+
+    fn due_tomorrow(&self) -> (Notice<'static>, i64) {
+        let message = format!(
+            "Завтра, {}, истекает срок решения по согласованию {}",
+            format::opt_date(self.deadline),
+            self.approval_number
+        );
+        self.notice("deadline_tomorrow", message)
+    }
+
+    fn overdue(&self) -> (Notice<'static>, i64) {
+        let message = format!(
+            "Просрочено решение по согласованию {}: срок истёк {}",
+            self.approval_number,
+            format::opt_date(self.deadline)
+        );
+        self.notice("overdue", message)
+    }
+}
+
+impl<'a> From<&'a DeadlineRow> for Subject<'a> {
+    fn from(row: &'a DeadlineRow) -> Self {
+        Subject {
+            approval_id: row.approval_id,
+            approval_number: &row.approval_number,
+            participant_id: row.id,
+            organisation_id: row.organisation_id,
+            deadline: row.deadline,
+        }
+    }
+}
+
+/// Refreshes every running approval whose dates are older than today. Those never computed
+/// are recomputed in full, `BATCH` at a time; for the others only the passing of days can
+/// have changed anything (events refresh their approval at once), and that part is done
+/// set-based for all of them in one transaction: overdue marks, expected dates of steps not
+/// yet started, «deadline tomorrow» and overdue notices. Servers running this at once share
+/// the batches and take turns at the rest. Returns how many approvals were refreshed.
 pub async fn refresh_stale(
     pool: &PgPool,
     now: DateTime<Utc>,
     mail: Option<&str>,
 ) -> sqlx::Result<usize> {
     let today = moscow_date(now);
-    let mut conn = pool.acquire().await?;
-    let unchanged = db::schedule::fast_forward(&mut conn, today).await?;
-    drop(conn);
-    let mut refreshed = usize::try_from(unchanged).unwrap_or(usize::MAX);
+    let mut refreshed = 0;
     loop {
         let mut tx = pool.begin().await?;
         let ids = db::schedule::lock_stale(&mut tx, today, BATCH).await?;
         if ids.is_empty() {
             tx.commit().await?;
-            return Ok(refreshed);
+            break;
         }
         refresh(&mut tx, &ids, now, mail).await?;
         tx.commit().await?;
         refreshed += ids.len();
     }
+
+    let mut tx = pool.begin().await?;
+    if !db::schedule::try_day_lock(&mut tx).await? {
+        tx.commit().await?;
+        return Ok(refreshed);
+    }
+    let overdue = db::schedule::mark_overdue(&mut tx, today).await?;
+    let tomorrow = db::schedule::due_tomorrow(&mut tx, today).await?;
+    let last_step = db::schedule::last_stale_step(&mut tx, today).await?;
+    for step in 2..=last_step {
+        db::schedule::move_waiting_step(&mut tx, today, step).await?;
+    }
+    let notices: Vec<(Notice<'static>, i64)> = overdue
+        .iter()
+        .map(|row| Subject::from(row).overdue())
+        .chain(tomorrow.iter().map(|row| Subject::from(row).due_tomorrow()))
+        .collect();
+    db::notifications::notify_participants(&mut tx, &notices, mail, now).await?;
+    let advanced = db::schedule::mark_all_current(&mut tx, today).await?;
+    tx.commit().await?;
+    Ok(refreshed + usize::try_from(advanced).unwrap_or(usize::MAX))
 }

@@ -157,7 +157,7 @@ pub async fn mark_current(
     Ok(())
 }
 
-/// Locks up to `limit` running approvals whose dates are older than `today`, skipping those
+/// Locks up to `limit` running approvals whose dates were never computed, skipping those
 /// another server is refreshing.
 pub async fn lock_stale(
     conn: &mut PgConnection,
@@ -167,7 +167,7 @@ pub async fn lock_stale(
     sqlx::query_scalar!(
         r#"
         SELECT id FROM approvals
-        WHERE status = 'running' AND dates_as_of < $1
+        WHERE status = 'running' AND dates_as_of = '-infinity' AND dates_as_of < $1
         ORDER BY dates_as_of, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -179,27 +179,156 @@ pub async fn lock_stale(
     .await
 }
 
-/// Marks current, in one statement, the running approvals that the passing of days cannot
-/// change: every participant has decided, or waits for a step whose expected start is still
-/// ahead, or has a deadline that is neither past unmarked nor tomorrow. Those are the only
-/// dates that depend on today (see `domain::schedule`); the rest is left for `lock_stale`.
-pub async fn fast_forward(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<u64> {
+/// A participant whose deadline is the reason for a notice.
+#[derive(Debug, Clone)]
+pub struct DeadlineRow {
+    pub id: i64,
+    pub approval_id: i64,
+    pub approval_number: String,
+    pub organisation_id: i64,
+    pub deadline: Option<NaiveDate>,
+}
+
+/// The day-driven part of the dates, set-based, for every running approval whose dates were
+/// computed before `today` and are otherwise current: what `domain::schedule::compute` would
+/// change when only today moves. Marks undecided mandatory participants past their deadline
+/// overdue and returns them.
+pub async fn mark_overdue(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<DeadlineRow>> {
+    sqlx::query_as!(
+        DeadlineRow,
+        r#"
+        UPDATE approval_participants p SET is_overdue = true
+        FROM approvals a
+        WHERE a.id = p.approval_id AND a.status = 'running'
+          AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+          AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline < $1 AND NOT p.is_overdue
+        RETURNING p.id, p.approval_id, a.number AS approval_number, p.organisation_id,
+                  p.deadline
+        "#,
+        today
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Undecided mandatory participants whose deadline is tomorrow.
+pub async fn due_tomorrow(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<DeadlineRow>> {
+    sqlx::query_as!(
+        DeadlineRow,
+        r#"
+        SELECT p.id, p.approval_id, a.number AS approval_number, p.organisation_id, p.deadline
+        FROM approval_participants p JOIN approvals a ON a.id = p.approval_id
+        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+          AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline = $1 + 1
+        "#,
+        today
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Moves the expected dates of participants of step `step` that has not started (no
+/// deadline yet): start on the latest of today and the previous step's mandatory expected
+/// ends, end a window later; their open actions end their term after that start.
+pub async fn move_waiting_step(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    step: i32,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        WITH stale AS (
+            SELECT id, (launched_at AT TIME ZONE 'Europe/Moscow')::date AS launch
+            FROM approvals
+            WHERE status = 'running' AND dates_as_of < $1 AND dates_as_of > '-infinity'
+        ), previous AS (
+            SELECT p.approval_id, max(p.expected_end) AS ends
+            FROM approval_participants p
+            JOIN approval_steps s ON s.id = p.step_id
+            JOIN stale ON stale.id = p.approval_id
+            WHERE s.position = $2 - 1 AND p.is_mandatory
+            GROUP BY p.approval_id
+        ), target AS (
+            SELECT p.id, GREATEST($1, COALESCE(previous.ends, $1)) AS start,
+                   CASE WHEN p.term_basis = 'step_start' THEN p.term_days
+                        ELSE GREATEST(1, p.term_days - (p.planned_start - stale.launch))
+                   END AS window_days
+            FROM approval_participants p
+            JOIN approval_steps s ON s.id = p.step_id
+            JOIN stale ON stale.id = p.approval_id
+            LEFT JOIN previous ON previous.approval_id = p.approval_id
+            WHERE s.position = $2 AND p.deadline IS NULL
+        )
+        UPDATE approval_participants p
+        SET expected_start = t.start, expected_end = t.start + t.window_days
+        FROM target t
+        WHERE p.id = t.id
+          AND (p.expected_start, p.expected_end)
+              IS DISTINCT FROM (t.start, t.start + t.window_days)
+        "#,
+        today,
+        step
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"
+        UPDATE approval_actions t SET expected_end = p.expected_start + t.term_days
+        FROM approval_participants p
+        JOIN approval_steps s ON s.id = p.step_id
+        JOIN approvals a ON a.id = p.approval_id
+        WHERE t.participant_id = p.id AND s.position = $2 AND p.deadline IS NULL
+          AND t.done_at IS NULL
+          AND a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+          AND t.expected_end IS DISTINCT FROM p.expected_start + t.term_days
+        "#,
+        today,
+        step
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The highest step position of any running approval with dates older than `today`.
+pub async fn last_stale_step(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<i32> {
+    let last = sqlx::query_scalar!(
+        r#"
+        SELECT max(s.position) FROM approval_steps s JOIN approvals a ON a.id = s.approval_id
+        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+        "#,
+        today
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Marks the running approvals whose dates were computed before `today` current.
+pub async fn mark_all_current(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<u64> {
     let result = sqlx::query!(
         r#"
-        UPDATE approvals a SET dates_as_of = $1
-        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
-          AND NOT EXISTS (
-              SELECT 1 FROM approval_participants p
-              WHERE p.approval_id = a.id AND p.decided_at IS NULL
-                AND (p.expected_start IS NULL
-                     OR (p.deadline IS NULL AND p.expected_start < $1)
-                     OR (p.deadline IS NOT NULL AND p.is_mandatory
-                         AND ((p.deadline < $1 AND NOT p.is_overdue)
-                              OR p.deadline = $1 + 1))))
+        UPDATE approvals SET dates_as_of = $1
+        WHERE status = 'running' AND dates_as_of < $1 AND dates_as_of > '-infinity'
         "#,
         today
     )
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
+}
+
+/// Takes the one lock under which a day's set-based refresh runs; `false` when another
+/// server holds it (it is doing the same work).
+pub async fn try_day_lock(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    let taken = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock(7305000001) AS "taken!""#)
+        .fetch_one(conn)
+        .await?;
+    Ok(taken)
 }
