@@ -8,6 +8,9 @@ ALTER TABLE approval_participants
     ADD COLUMN deadline       date,
     ADD COLUMN is_overdue     boolean NOT NULL DEFAULT false;
 
+-- Room on each page so that the daily date updates stay heap-only (no index churn).
+ALTER TABLE approval_participants SET (fillfactor = 70);
+
 ALTER TABLE approval_actions
     ADD COLUMN planned_end    date,
     ADD COLUMN expected_end   date,
@@ -16,7 +19,16 @@ ALTER TABLE approval_actions
 -- '-infinity' rather than NULL for "never", so that the refresh's range scan uses the index.
 ALTER TABLE approvals ADD COLUMN dates_as_of date NOT NULL DEFAULT '-infinity';
 
+ALTER TABLE approval_actions SET (fillfactor = 70);
+
 CREATE INDEX approvals_dates_due_idx ON approvals (dates_as_of, id) WHERE status = 'running';
+
+-- The days whose day-driven refresh (overdue marks, expected dates of waiting steps) is done
+-- for every running approval; the first server to insert a day does it, in that transaction.
+CREATE TABLE schedule_days (
+    day        date PRIMARY KEY,
+    done_at    timestamptz NOT NULL
+);
 
 -- Notices to users. `dedupe_key` names the event (`overdue:<participant>`, …): one notice per
 -- user and event, however many servers notice it at once.

@@ -217,12 +217,13 @@ impl<'a> From<&'a DeadlineRow> for Subject<'a> {
     }
 }
 
-/// Refreshes every running approval whose dates are older than today. Those never computed
-/// are recomputed in full, `BATCH` at a time; for the others only the passing of days can
-/// have changed anything (events refresh their approval at once), and that part is done
-/// set-based for all of them in one transaction: overdue marks, expected dates of steps not
-/// yet started, «deadline tomorrow» and overdue notices. Servers running this at once share
-/// the batches and take turns at the rest. Returns how many approvals were refreshed.
+/// Brings every running approval up to `now`'s Moscow date. Those never computed are
+/// recomputed in full, `BATCH` at a time. For the others only the passing of days can have
+/// changed anything (events recompute their approval at once), and once a day that part is
+/// done set-based for all of them in one transaction: overdue marks, expected dates of steps
+/// not yet started, «deadline tomorrow» and overdue notices. Servers running this at once
+/// share the batches, and the first to claim the day does the rest. Returns the number of
+/// approvals recomputed in full, plus one when this call did the day's refresh.
 pub async fn refresh_stale(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -243,13 +244,13 @@ pub async fn refresh_stale(
     }
 
     let mut tx = pool.begin().await?;
-    if !db::schedule::try_day_lock(&mut tx).await? {
+    if !db::schedule::claim_day(&mut tx, today, now).await? {
         tx.commit().await?;
         return Ok(refreshed);
     }
     let overdue = db::schedule::mark_overdue(&mut tx, today).await?;
     let tomorrow = db::schedule::due_tomorrow(&mut tx, today).await?;
-    let last_step = db::schedule::last_stale_step(&mut tx, today).await?;
+    let last_step = db::schedule::last_running_step(&mut tx).await?;
     for step in 2..=last_step {
         db::schedule::move_waiting_step(&mut tx, today, step).await?;
     }
@@ -259,7 +260,6 @@ pub async fn refresh_stale(
         .chain(tomorrow.iter().map(|row| Subject::from(row).due_tomorrow()))
         .collect();
     db::notifications::notify_participants(&mut tx, &notices, mail, now).await?;
-    let advanced = db::schedule::mark_all_current(&mut tx, today).await?;
     tx.commit().await?;
-    Ok(refreshed + usize::try_from(advanced).unwrap_or(usize::MAX))
+    Ok(refreshed + 1)
 }

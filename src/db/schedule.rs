@@ -189,10 +189,27 @@ pub struct DeadlineRow {
     pub deadline: Option<NaiveDate>,
 }
 
-/// The day-driven part of the dates, set-based, for every running approval whose dates were
-/// computed before `today` and are otherwise current: what `domain::schedule::compute` would
-/// change when only today moves. Marks undecided mandatory participants past their deadline
-/// overdue and returns them.
+/// Claims the day-driven refresh of `today`; `false` when it is done or another server is
+/// doing it (the insert waits for that server's transaction, then conflicts).
+pub async fn claim_day(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let claimed = sqlx::query!(
+        "INSERT INTO schedule_days (day, done_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        today,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// The day-driven part of the dates, set-based over every running approval whose dates have
+/// been computed: what `domain::schedule::compute` changes when only today moves (events
+/// recompute their approval in full). Marks undecided mandatory participants past their
+/// deadline overdue and returns them.
 pub async fn mark_overdue(
     conn: &mut PgConnection,
     today: NaiveDate,
@@ -202,8 +219,7 @@ pub async fn mark_overdue(
         r#"
         UPDATE approval_participants p SET is_overdue = true
         FROM approvals a
-        WHERE a.id = p.approval_id AND a.status = 'running'
-          AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+        WHERE a.id = p.approval_id AND a.status = 'running' AND a.dates_as_of > '-infinity'
           AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline < $1 AND NOT p.is_overdue
         RETURNING p.id, p.approval_id, a.number AS approval_number, p.organisation_id,
                   p.deadline
@@ -224,8 +240,8 @@ pub async fn due_tomorrow(
         r#"
         SELECT p.id, p.approval_id, a.number AS approval_number, p.organisation_id, p.deadline
         FROM approval_participants p JOIN approvals a ON a.id = p.approval_id
-        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
-          AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline = $1 + 1
+        WHERE a.status = 'running' AND a.dates_as_of > '-infinity'
+          AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline = $1::date + 1
         "#,
         today
     )
@@ -233,9 +249,11 @@ pub async fn due_tomorrow(
     .await
 }
 
-/// Moves the expected dates of participants of step `step` that has not started (no
-/// deadline yet): start on the latest of today and the previous step's mandatory expected
-/// ends, end a window later; their open actions end their term after that start.
+/// Moves the expected dates of participants waiting in step `step` (no deadline yet): start
+/// on the latest of today and the previous step's mandatory expected ends, end a window later
+/// (or on the decision of one that decided early); their open actions end their term after
+/// that start. When the previous step has started its expected ends are fixed and already
+/// behind the stored start, so a stored start before today simply becomes today.
 pub async fn move_waiting_step(
     conn: &mut PgConnection,
     today: NaiveDate,
@@ -243,34 +261,44 @@ pub async fn move_waiting_step(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"
-        WITH stale AS (
-            SELECT id, (launched_at AT TIME ZONE 'Europe/Moscow')::date AS launch
-            FROM approvals
-            WHERE status = 'running' AND dates_as_of < $1 AND dates_as_of > '-infinity'
+        WITH waiting AS (
+            SELECT p.id, p.approval_id, p.term_days, p.term_basis, p.planned_start,
+                   p.decided_at, p.expected_start,
+                   (a.launched_at AT TIME ZONE 'Europe/Moscow')::date AS launch,
+                   EXISTS (SELECT 1 FROM approval_participants q
+                           JOIN approval_steps qs ON qs.id = q.step_id
+                           WHERE q.approval_id = p.approval_id AND qs.position = $2 - 1
+                             AND q.deadline IS NOT NULL) AS previous_started
+            FROM approval_participants p
+            JOIN approval_steps s ON s.id = p.step_id
+            JOIN approvals a ON a.id = p.approval_id
+            WHERE s.position = $2 AND p.deadline IS NULL
+              AND a.status = 'running' AND a.dates_as_of > '-infinity'
         ), previous AS (
             SELECT p.approval_id, max(p.expected_end) AS ends
             FROM approval_participants p
             JOIN approval_steps s ON s.id = p.step_id
-            JOIN stale ON stale.id = p.approval_id
             WHERE s.position = $2 - 1 AND p.is_mandatory
+              AND p.approval_id IN (SELECT approval_id FROM waiting WHERE NOT previous_started)
             GROUP BY p.approval_id
         ), target AS (
-            SELECT p.id, GREATEST($1, COALESCE(previous.ends, $1)) AS start,
-                   CASE WHEN p.term_basis = 'step_start' THEN p.term_days
-                        ELSE GREATEST(1, p.term_days - (p.planned_start - stale.launch))
-                   END AS window_days
-            FROM approval_participants p
-            JOIN approval_steps s ON s.id = p.step_id
-            JOIN stale ON stale.id = p.approval_id
-            LEFT JOIN previous ON previous.approval_id = p.approval_id
-            WHERE s.position = $2 AND p.deadline IS NULL
+            SELECT w.id,
+                   CASE WHEN w.previous_started THEN $1
+                        ELSE GREATEST($1, COALESCE(previous.ends, $1)) END AS start,
+                   CASE WHEN w.term_basis = 'step_start' THEN w.term_days
+                        ELSE GREATEST(1, w.term_days - (w.planned_start - w.launch))
+                   END AS window_days,
+                   (w.decided_at AT TIME ZONE 'Europe/Moscow')::date AS decided_on
+            FROM waiting w LEFT JOIN previous ON previous.approval_id = w.approval_id
+            WHERE NOT w.previous_started OR w.expected_start < $1
         )
         UPDATE approval_participants p
-        SET expected_start = t.start, expected_end = t.start + t.window_days
+        SET expected_start = t.start,
+            expected_end = COALESCE(t.decided_on, t.start + t.window_days)
         FROM target t
         WHERE p.id = t.id
           AND (p.expected_start, p.expected_end)
-              IS DISTINCT FROM (t.start, t.start + t.window_days)
+              IS DISTINCT FROM (t.start, COALESCE(t.decided_on, t.start + t.window_days))
         "#,
         today,
         step
@@ -283,12 +311,11 @@ pub async fn move_waiting_step(
         FROM approval_participants p
         JOIN approval_steps s ON s.id = p.step_id
         JOIN approvals a ON a.id = p.approval_id
-        WHERE t.participant_id = p.id AND s.position = $2 AND p.deadline IS NULL
+        WHERE t.participant_id = p.id AND s.position = $1 AND p.deadline IS NULL
           AND t.done_at IS NULL
-          AND a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
+          AND a.status = 'running' AND a.dates_as_of > '-infinity'
           AND t.expected_end IS DISTINCT FROM p.expected_start + t.term_days
         "#,
-        today,
         step
     )
     .execute(conn)
@@ -296,39 +323,15 @@ pub async fn move_waiting_step(
     Ok(())
 }
 
-/// The highest step position of any running approval with dates older than `today`.
-pub async fn last_stale_step(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<i32> {
+/// The highest step position of any running approval.
+pub async fn last_running_step(conn: &mut PgConnection) -> sqlx::Result<i32> {
     let last = sqlx::query_scalar!(
         r#"
         SELECT max(s.position) FROM approval_steps s JOIN approvals a ON a.id = s.approval_id
-        WHERE a.status = 'running' AND a.dates_as_of < $1 AND a.dates_as_of > '-infinity'
-        "#,
-        today
+        WHERE a.status = 'running'
+        "#
     )
     .fetch_one(conn)
     .await?;
     Ok(last.unwrap_or(0))
-}
-
-/// Marks the running approvals whose dates were computed before `today` current.
-pub async fn mark_all_current(conn: &mut PgConnection, today: NaiveDate) -> sqlx::Result<u64> {
-    let result = sqlx::query!(
-        r#"
-        UPDATE approvals SET dates_as_of = $1
-        WHERE status = 'running' AND dates_as_of < $1 AND dates_as_of > '-infinity'
-        "#,
-        today
-    )
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected())
-}
-
-/// Takes the one lock under which a day's set-based refresh runs; `false` when another
-/// server holds it (it is doing the same work).
-pub async fn try_day_lock(conn: &mut PgConnection) -> sqlx::Result<bool> {
-    let taken = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock(7305000001) AS "taken!""#)
-        .fetch_one(conn)
-        .await?;
-    Ok(taken)
 }
