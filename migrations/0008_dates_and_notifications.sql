@@ -21,6 +21,13 @@ ALTER TABLE approvals ADD COLUMN dates_as_of date NOT NULL DEFAULT '-infinity';
 
 ALTER TABLE approval_actions SET (fillfactor = 70);
 
+-- The daily refresh starts from these: undecided mandatory participants by deadline, and
+-- participants whose step has not started.
+CREATE INDEX approval_participants_open_deadline_idx ON approval_participants (deadline)
+    WHERE decided_at IS NULL AND is_mandatory;
+CREATE INDEX approval_participants_waiting_idx ON approval_participants (approval_id)
+    WHERE deadline IS NULL;
+
 CREATE INDEX approvals_dates_due_idx ON approvals (dates_as_of, id) WHERE status = 'running';
 
 -- The days whose day-driven refresh (overdue marks, expected dates of waiting steps) is done

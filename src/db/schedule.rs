@@ -206,8 +206,8 @@ pub async fn claim_day(
     Ok(claimed.rows_affected() == 1)
 }
 
-/// The day-driven part of the dates, set-based over every running approval whose dates have
-/// been computed: what `domain::schedule::compute` changes when only today moves (events
+/// The day-driven part of the dates, set-based over every running approval (those never
+/// computed have just been, by the batches before): what `domain::schedule::compute` changes when only today moves (events
 /// recompute their approval in full). Marks undecided mandatory participants past their
 /// deadline overdue and returns them.
 pub async fn mark_overdue(
@@ -219,7 +219,7 @@ pub async fn mark_overdue(
         r#"
         UPDATE approval_participants p SET is_overdue = true
         FROM approvals a
-        WHERE a.id = p.approval_id AND a.status = 'running' AND a.dates_as_of > '-infinity'
+        WHERE a.id = p.approval_id AND a.status = 'running'
           AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline < $1 AND NOT p.is_overdue
         RETURNING p.id, p.approval_id, a.number AS approval_number, p.organisation_id,
                   p.deadline
@@ -240,7 +240,7 @@ pub async fn due_tomorrow(
         r#"
         SELECT p.id, p.approval_id, a.number AS approval_number, p.organisation_id, p.deadline
         FROM approval_participants p JOIN approvals a ON a.id = p.approval_id
-        WHERE a.status = 'running' AND a.dates_as_of > '-infinity'
+        WHERE a.status = 'running'
           AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline = $1::date + 1
         "#,
         today
@@ -273,7 +273,7 @@ pub async fn move_waiting_step(
             JOIN approval_steps s ON s.id = p.step_id
             JOIN approvals a ON a.id = p.approval_id
             WHERE s.position = $2 AND p.deadline IS NULL
-              AND a.status = 'running' AND a.dates_as_of > '-infinity'
+              AND a.status = 'running'
         ), previous AS (
             SELECT p.approval_id, max(p.expected_end) AS ends
             FROM approval_participants p
@@ -313,7 +313,7 @@ pub async fn move_waiting_step(
         JOIN approvals a ON a.id = p.approval_id
         WHERE t.participant_id = p.id AND s.position = $1 AND p.deadline IS NULL
           AND t.done_at IS NULL
-          AND a.status = 'running' AND a.dates_as_of > '-infinity'
+          AND a.status = 'running'
           AND t.expected_end IS DISTINCT FROM p.expected_start + t.term_days
         "#,
         step
