@@ -3,11 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-/// Who a notice goes to.
+/// Who a notice about an approval goes to; notices for a participant organisation go
+/// through [`notify_participants`].
 #[derive(Clone, Copy, Debug)]
 pub enum Audience {
-    /// Users of the organisation who decide for it («Участвовать в согласованиях»).
-    Participants { organisation_id: i64 },
     /// Users of the initiator organisation who create, view or head it.
     Initiator,
     /// The initiator's users and every participant organisation's deciding or viewing users.
@@ -15,11 +14,10 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn as_db(self) -> (&'static str, Option<i64>) {
+    fn as_db(self) -> &'static str {
         match self {
-            Audience::Participants { organisation_id } => ("participants", Some(organisation_id)),
-            Audience::Initiator => ("initiator", None),
-            Audience::Involved => ("involved", None),
+            Audience::Initiator => "initiator",
+            Audience::Involved => "involved",
         }
     }
 }
@@ -44,7 +42,7 @@ pub async fn notify(
     mail: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let (audience, organisation_id) = audience.as_db();
+    let audience = audience.as_db();
     let (subject, body) = mail_text(notice, mail);
     let result = sqlx::query!(
         r#"
@@ -53,8 +51,7 @@ pub async fn notify(
         ), recipients AS (
             SELECT u.id FROM users u, approval a
             WHERE u.blocked_at IS NULL AND (
-                ($4 = 'participants' AND u.organisation_id = $5 AND u.can_participate)
-                OR ($4 IN ('initiator', 'involved') AND u.organisation_id = a.initiator_org_id
+                (u.organisation_id = a.initiator_org_id
                     AND (u.can_create OR u.can_view OR u.is_head))
                 OR ($4 = 'involved' AND (u.can_participate OR u.can_view)
                     AND u.organisation_id IN (
@@ -63,14 +60,14 @@ pub async fn notify(
             )
         ), inserted AS (
             INSERT INTO notifications (user_id, approval_id, kind, message, dedupe_key, created_at)
-            SELECT id, $1, $2, $3, $6, $7 FROM recipients
+            SELECT id, $1, $2, $3, $5, $6 FROM recipients
             ON CONFLICT (user_id, dedupe_key) DO NOTHING
             RETURNING id, user_id
         ), mailed AS (
             INSERT INTO mail_outbox (notification_id, recipient, subject, body, next_attempt_at)
-            SELECT i.id, u.email, $8, $9, $7
+            SELECT i.id, u.email, $7, $8, $6
             FROM inserted i JOIN users u ON u.id = i.user_id
-            WHERE $10 AND u.email IS NOT NULL AND u.email <> ''
+            WHERE $9 AND u.email IS NOT NULL AND u.email <> ''
         )
         SELECT count(*) AS "new!" FROM inserted
         "#,
@@ -78,7 +75,6 @@ pub async fn notify(
         notice.kind,
         notice.message,
         audience,
-        organisation_id,
         notice.key,
         now,
         subject,
