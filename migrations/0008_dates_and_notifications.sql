@@ -1,7 +1,7 @@
 -- Expected dates, deadlines and overdue marks, stored so that the card and the list read them
 -- without recomputing; they change with events and, for running approvals, as days pass.
--- `dates_as_of` is the Moscow date they were last computed for: the background refresh takes
--- the running approvals whose dates are older than today, so it catches up after downtime.
+-- `dates_as_of` is the Moscow date they were last computed in full; '-infinity' (rather than
+-- NULL, so the index serves it) marks approvals the background refresh must compute first.
 ALTER TABLE approval_participants
     ADD COLUMN expected_start date,
     ADD COLUMN expected_end   date,
@@ -16,7 +16,6 @@ ALTER TABLE approval_actions
     ADD COLUMN expected_end   date,
     ADD COLUMN deadline       date;
 
--- '-infinity' rather than NULL for "never", so that the refresh's range scan uses the index.
 ALTER TABLE approvals ADD COLUMN dates_as_of date NOT NULL DEFAULT '-infinity';
 
 ALTER TABLE approval_actions SET (fillfactor = 70);

@@ -233,7 +233,7 @@ pub async fn refresh_stale(
     let mut refreshed = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let ids = db::schedule::lock_stale(&mut tx, today, BATCH).await?;
+        let ids = db::schedule::lock_never_computed(&mut tx, BATCH).await?;
         if ids.is_empty() {
             tx.commit().await?;
             break;

@@ -159,20 +159,15 @@ pub async fn mark_current(
 
 /// Locks up to `limit` running approvals whose dates were never computed, skipping those
 /// another server is refreshing.
-pub async fn lock_stale(
-    conn: &mut PgConnection,
-    today: NaiveDate,
-    limit: i64,
-) -> sqlx::Result<Vec<i64>> {
+pub async fn lock_never_computed(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar!(
         r#"
         SELECT id FROM approvals
-        WHERE status = 'running' AND dates_as_of = '-infinity' AND dates_as_of < $1
-        ORDER BY dates_as_of, id
-        LIMIT $2
+        WHERE status = 'running' AND dates_as_of = '-infinity'
+        ORDER BY id
+        LIMIT $1
         FOR UPDATE SKIP LOCKED
         "#,
-        today,
         limit
     )
     .fetch_all(conn)
