@@ -60,15 +60,24 @@ pub async fn refresh(
             notices.extend(notices_for(row, dates, today));
             let own = actions_of.get(&row.id).map_or(&[][..], Vec::as_slice);
             for (action, action_dates) in own.iter().zip(&dates.actions) {
+                let rule = action_dates.expected_end_rule;
                 let new = (
                     Some(action_dates.planned_end),
-                    Some(action_dates.expected_end),
+                    Some(rule.floor),
+                    rule.lag,
                     action_dates.deadline,
                 );
-                if new != (action.planned_end, action.expected_end, action.deadline) {
+                let stored = (
+                    action.planned_end,
+                    action.expected_end,
+                    action.expected_end_lag,
+                    action.deadline,
+                );
+                if new != stored {
                     action_updates.ids.push(action.id);
                     action_updates.planned_end.push(action_dates.planned_end);
-                    action_updates.expected_end.push(action_dates.expected_end);
+                    action_updates.expected_end.push(rule.floor);
+                    action_updates.expected_end_lag.push(rule.lag);
                     action_updates.deadline.push(action_dates.deadline);
                 }
             }
@@ -100,22 +109,29 @@ fn seat_input(row: &SeatRow, actions: &[&ActionRow]) -> SeatInput {
 }
 
 fn collect_seat(row: &SeatRow, dates: &SeatDates, updates: &mut SeatUpdates) {
+    let (start, end) = (dates.expected_start_rule, dates.expected_end_rule);
     let stored = (
         row.expected_start,
+        row.expected_start_lag,
         row.expected_end,
+        row.expected_end_lag,
         row.deadline,
         row.is_overdue,
     );
     let new = (
-        Some(dates.expected_start),
-        Some(dates.expected_end),
+        Some(start.floor),
+        start.lag,
+        Some(end.floor),
+        end.lag,
         dates.deadline,
         dates.overdue,
     );
     if stored != new {
         updates.ids.push(row.id);
-        updates.expected_start.push(dates.expected_start);
-        updates.expected_end.push(dates.expected_end);
+        updates.expected_start.push(start.floor);
+        updates.expected_start_lag.push(start.lag);
+        updates.expected_end.push(end.floor);
+        updates.expected_end_lag.push(end.lag);
         updates.deadline.push(dates.deadline);
         updates.is_overdue.push(dates.overdue);
     }
@@ -220,10 +236,11 @@ impl<'a> From<&'a DeadlineRow> for Subject<'a> {
 /// Brings every running approval up to `now`'s Moscow date. Those never computed are
 /// recomputed in full, `BATCH` at a time. For the others only the passing of days can have
 /// changed anything (events recompute their approval at once), and once a day that part is
-/// done set-based for all of them in one transaction: overdue marks, expected dates of steps
-/// not yet started, «deadline tomorrow» and overdue notices. Servers running this at once
-/// share the batches, and the first to claim the day does the rest. Returns the number of
-/// approvals recomputed in full, plus one when this call did the day's refresh.
+/// done set-based for all of them in one transaction: overdue marks, «deadline tomorrow» and
+/// overdue notices; expected dates are stored as rules of today and need no rewrite.
+/// Servers running this at once share the batches, and the first to claim the day does the
+/// rest. Returns the number of approvals recomputed in full, plus one when this call did the
+/// day's refresh.
 pub async fn refresh_stale(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -250,10 +267,6 @@ pub async fn refresh_stale(
     }
     let overdue = db::schedule::mark_overdue(&mut tx, today).await?;
     let tomorrow = db::schedule::due_tomorrow(&mut tx, today).await?;
-    let last_step = db::schedule::last_running_step(&mut tx).await?;
-    for step in 2..=last_step {
-        db::schedule::move_waiting_step(&mut tx, today, step).await?;
-    }
     let notices: Vec<(Notice<'static>, i64)> = overdue
         .iter()
         .map(|row| Subject::from(row).overdue())

@@ -410,7 +410,7 @@ pub async fn launch(
         )));
     }
 
-    let participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let participants = db::approvals::participants(&mut tx, approval_id, moscow_date(now)).await?;
     let terms: Vec<Term> = participants
         .iter()
         .map(|p| Term {
@@ -488,7 +488,8 @@ pub async fn decide(
     let status = db::approvals::lock_status(&mut tx, approval_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let mut participants =
+        db::approvals::participants(&mut tx, approval_id, moscow_date(now)).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == input.participant_id)
@@ -637,10 +638,10 @@ pub async fn complete_action(
     let status = db::approvals::lock_status(&mut tx, approval_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let action = db::approvals::find_action(&mut tx, approval_id, action_id)
+    let action = db::approvals::find_action(&mut tx, approval_id, action_id, moscow_date(now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let participants = db::approvals::participants(&mut tx, approval_id).await?;
+    let participants = db::approvals::participants(&mut tx, approval_id, moscow_date(now)).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == action.participant_id)

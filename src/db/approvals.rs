@@ -189,15 +189,21 @@ pub async fn participant_org_ids(conn: &mut PgConnection, id: i64) -> sqlx::Resu
     .await
 }
 
-/// Every participant, by step and position.
-pub async fn participants(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<ParticipantRow>> {
+/// Every participant, by step and position, with its expected dates as of `today`.
+pub async fn participants(
+    conn: &mut PgConnection,
+    id: i64,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<ParticipantRow>> {
     sqlx::query_as!(
         ParticipantRow,
         r#"
         SELECT p.id, s.position AS step, s.started_at AS step_started_at, p.organisation_id,
                o.short_name AS organisation_name, p.term_days, p.term_basis,
                p.is_mandatory, p.is_final, p.planned_start, p.planned_end,
-               p.expected_start, p.expected_end, p.is_overdue,
+               GREATEST(p.expected_start, $2::date + p.expected_start_lag) AS expected_start,
+               GREATEST(p.expected_end, $2::date + p.expected_end_lag) AS expected_end,
+               p.is_overdue,
                p.decision, p.decision_comment, u.full_name AS "decided_by_name?", p.decided_at,
                (SELECT count(*) FROM approval_actions a WHERE a.participant_id = p.id)
                    AS "action_count!",
@@ -213,7 +219,8 @@ pub async fn participants(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<
         WHERE p.approval_id = $1
         ORDER BY s.position, p.position, p.id
         "#,
-        id
+        id,
+        today
     )
     .fetch_all(conn)
     .await
@@ -514,13 +521,18 @@ pub struct ActionRow {
     pub document_count: i64,
 }
 
-/// The participant's actions in route order.
-pub async fn actions(conn: &mut PgConnection, participant_id: i64) -> sqlx::Result<Vec<ActionRow>> {
+/// The participant's actions in route order, with expected ends as of `today`.
+pub async fn actions(
+    conn: &mut PgConnection,
+    participant_id: i64,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<ActionRow>> {
     sqlx::query_as!(
         ActionRow,
         r#"
         SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
-               a.planned_end, a.expected_end,
+               a.planned_end, GREATEST(a.expected_end, $2::date + a.expected_end_lag)
+                   AS expected_end,
                u.full_name AS "done_by_name?", a.done_at, a.comment,
                (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
         FROM approval_actions a
@@ -528,7 +540,8 @@ pub async fn actions(conn: &mut PgConnection, participant_id: i64) -> sqlx::Resu
         WHERE a.participant_id = $1
         ORDER BY a.position, a.id
         "#,
-        participant_id
+        participant_id,
+        today
     )
     .fetch_all(conn)
     .await
@@ -557,17 +570,19 @@ pub async fn complete_action(
     Ok(done.rows_affected() == 1)
 }
 
-/// One action, if it belongs to the approval.
+/// One action, if it belongs to the approval, with its expected end as of `today`.
 pub async fn find_action(
     conn: &mut PgConnection,
     approval_id: i64,
     action_id: i64,
+    today: NaiveDate,
 ) -> sqlx::Result<Option<ActionRow>> {
     sqlx::query_as!(
         ActionRow,
         r#"
         SELECT a.id, a.participant_id, a.description, a.term_days, a.is_mandatory,
-               a.planned_end, a.expected_end,
+               a.planned_end, GREATEST(a.expected_end, $3::date + a.expected_end_lag)
+                   AS expected_end,
                u.full_name AS "done_by_name?", a.done_at, a.comment,
                (SELECT count(*) FROM documents d WHERE d.action_id = a.id) AS "document_count!"
         FROM approval_actions a
@@ -576,7 +591,8 @@ pub async fn find_action(
         WHERE a.id = $2 AND p.approval_id = $1
         "#,
         approval_id,
-        action_id
+        action_id,
+        today
     )
     .fetch_optional(conn)
     .await

@@ -17,7 +17,9 @@ pub struct SeatRow {
     pub is_mandatory: bool,
     pub decided_at: Option<DateTime<Utc>>,
     pub expected_start: Option<NaiveDate>,
+    pub expected_start_lag: Option<i32>,
     pub expected_end: Option<NaiveDate>,
+    pub expected_end_lag: Option<i32>,
     pub deadline: Option<NaiveDate>,
     pub is_overdue: bool,
 }
@@ -31,6 +33,7 @@ pub struct ActionRow {
     pub done_at: Option<DateTime<Utc>>,
     pub planned_end: Option<NaiveDate>,
     pub expected_end: Option<NaiveDate>,
+    pub expected_end_lag: Option<i32>,
     pub deadline: Option<NaiveDate>,
 }
 
@@ -42,7 +45,8 @@ pub async fn seats(conn: &mut PgConnection, approval_ids: &[i64]) -> sqlx::Resul
         SELECT p.id, p.approval_id, a.number AS approval_number, a.launched_at,
                p.organisation_id, s.position AS step,
                p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
-               p.expected_start, p.expected_end, p.deadline, p.is_overdue
+               p.expected_start, p.expected_start_lag, p.expected_end, p.expected_end_lag,
+               p.deadline, p.is_overdue
         FROM approval_participants p
         JOIN approvals a ON a.id = p.approval_id
         JOIN approval_steps s ON s.id = p.step_id
@@ -64,7 +68,7 @@ pub async fn actions(
         ActionRow,
         r#"
         SELECT t.id, t.participant_id, t.term_days, t.done_at, t.planned_end, t.expected_end,
-               t.deadline
+               t.expected_end_lag, t.deadline
         FROM approval_actions t
         JOIN approval_participants p ON p.id = t.participant_id
         WHERE p.approval_id = ANY($1)
@@ -76,12 +80,14 @@ pub async fn actions(
     .await
 }
 
-/// New dates of participants, column by column.
+/// New dates of participants, column by column; expected dates as `MovingDate` rules.
 #[derive(Debug, Default)]
 pub struct SeatUpdates {
     pub ids: Vec<i64>,
     pub expected_start: Vec<NaiveDate>,
+    pub expected_start_lag: Vec<Option<i32>>,
     pub expected_end: Vec<NaiveDate>,
+    pub expected_end_lag: Vec<Option<i32>>,
     pub deadline: Vec<Option<NaiveDate>>,
     pub is_overdue: Vec<bool>,
 }
@@ -92,6 +98,7 @@ pub struct ActionUpdates {
     pub ids: Vec<i64>,
     pub planned_end: Vec<NaiveDate>,
     pub expected_end: Vec<NaiveDate>,
+    pub expected_end_lag: Vec<Option<i32>>,
     pub deadline: Vec<Option<NaiveDate>>,
 }
 
@@ -102,15 +109,20 @@ pub async fn write_seats(conn: &mut PgConnection, updates: &SeatUpdates) -> sqlx
     sqlx::query!(
         r#"
         UPDATE approval_participants p
-        SET expected_start = u.expected_start, expected_end = u.expected_end,
+        SET expected_start = u.expected_start, expected_start_lag = u.expected_start_lag,
+            expected_end = u.expected_end, expected_end_lag = u.expected_end_lag,
             deadline = u.deadline, is_overdue = u.is_overdue
-        FROM UNNEST($1::bigint[], $2::date[], $3::date[], $4::date[], $5::bool[])
-             AS u(id, expected_start, expected_end, deadline, is_overdue)
+        FROM UNNEST($1::bigint[], $2::date[], $3::int[], $4::date[], $5::int[], $6::date[],
+                    $7::bool[])
+             AS u(id, expected_start, expected_start_lag, expected_end, expected_end_lag,
+                  deadline, is_overdue)
         WHERE p.id = u.id
         "#,
         &updates.ids,
         &updates.expected_start,
+        &updates.expected_start_lag as &[Option<i32>],
         &updates.expected_end,
+        &updates.expected_end_lag as &[Option<i32>],
         &updates.deadline as &[Option<NaiveDate>],
         &updates.is_overdue
     )
@@ -126,14 +138,16 @@ pub async fn write_actions(conn: &mut PgConnection, updates: &ActionUpdates) -> 
     sqlx::query!(
         r#"
         UPDATE approval_actions t
-        SET planned_end = u.planned_end, expected_end = u.expected_end, deadline = u.deadline
-        FROM UNNEST($1::bigint[], $2::date[], $3::date[], $4::date[])
-             AS u(id, planned_end, expected_end, deadline)
+        SET planned_end = u.planned_end, expected_end = u.expected_end,
+            expected_end_lag = u.expected_end_lag, deadline = u.deadline
+        FROM UNNEST($1::bigint[], $2::date[], $3::date[], $4::int[], $5::date[])
+             AS u(id, planned_end, expected_end, expected_end_lag, deadline)
         WHERE t.id = u.id
         "#,
         &updates.ids,
         &updates.planned_end,
         &updates.expected_end,
+        &updates.expected_end_lag as &[Option<i32>],
         &updates.deadline as &[Option<NaiveDate>]
     )
     .execute(conn)
@@ -202,9 +216,10 @@ pub async fn claim_day(
 }
 
 /// The day-driven part of the dates, set-based over every running approval (those never
-/// computed have just been, by the batches before): what `domain::schedule::compute` changes when only today moves (events
-/// recompute their approval in full). Marks undecided mandatory participants past their
-/// deadline overdue and returns them.
+/// computed have just been, by the batches before). When only today moves, the overdue
+/// marks are all `domain::schedule::compute` changes: deadlines are fixed once a step
+/// starts, and expected dates are stored as rules of today. Marks undecided mandatory
+/// participants past their deadline overdue and returns them.
 pub async fn mark_overdue(
     conn: &mut PgConnection,
     today: NaiveDate,
@@ -242,91 +257,4 @@ pub async fn due_tomorrow(
     )
     .fetch_all(conn)
     .await
-}
-
-/// Moves the expected dates of participants waiting in step `step` (no deadline yet): start
-/// on the latest of today and the previous step's mandatory expected ends, end a window later
-/// (or on the decision of one that decided early); their open actions end their term after
-/// that start. When the previous step has started its expected ends are fixed and already
-/// behind the stored start, so a stored start before today simply becomes today.
-pub async fn move_waiting_step(
-    conn: &mut PgConnection,
-    today: NaiveDate,
-    step: i32,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"
-        WITH waiting AS (
-            SELECT p.id, p.approval_id, p.term_days, p.term_basis, p.planned_start,
-                   p.decided_at, p.expected_start,
-                   (a.launched_at AT TIME ZONE 'Europe/Moscow')::date AS launch,
-                   EXISTS (SELECT 1 FROM approval_participants q
-                           JOIN approval_steps qs ON qs.id = q.step_id
-                           WHERE q.approval_id = p.approval_id AND qs.position = $2 - 1
-                             AND q.deadline IS NOT NULL) AS previous_started
-            FROM approval_participants p
-            JOIN approval_steps s ON s.id = p.step_id
-            JOIN approvals a ON a.id = p.approval_id
-            WHERE s.position = $2 AND p.deadline IS NULL
-              AND a.status = 'running'
-        ), previous AS (
-            SELECT p.approval_id, max(p.expected_end) AS ends
-            FROM approval_participants p
-            JOIN approval_steps s ON s.id = p.step_id
-            WHERE s.position = $2 - 1 AND p.is_mandatory
-              AND p.approval_id IN (SELECT approval_id FROM waiting WHERE NOT previous_started)
-            GROUP BY p.approval_id
-        ), target AS (
-            SELECT w.id,
-                   CASE WHEN w.previous_started THEN $1
-                        ELSE GREATEST($1, COALESCE(previous.ends, $1)) END AS start,
-                   CASE WHEN w.term_basis = 'step_start' THEN w.term_days
-                        ELSE GREATEST(1, w.term_days - (w.planned_start - w.launch))
-                   END AS window_days,
-                   (w.decided_at AT TIME ZONE 'Europe/Moscow')::date AS decided_on
-            FROM waiting w LEFT JOIN previous ON previous.approval_id = w.approval_id
-            WHERE NOT w.previous_started OR w.expected_start < $1
-        )
-        UPDATE approval_participants p
-        SET expected_start = t.start,
-            expected_end = COALESCE(t.decided_on, t.start + t.window_days)
-        FROM target t
-        WHERE p.id = t.id
-          AND (p.expected_start, p.expected_end)
-              IS DISTINCT FROM (t.start, COALESCE(t.decided_on, t.start + t.window_days))
-        "#,
-        today,
-        step
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        r#"
-        UPDATE approval_actions t SET expected_end = p.expected_start + t.term_days
-        FROM approval_participants p
-        JOIN approval_steps s ON s.id = p.step_id
-        JOIN approvals a ON a.id = p.approval_id
-        WHERE t.participant_id = p.id AND s.position = $1 AND p.deadline IS NULL
-          AND t.done_at IS NULL
-          AND a.status = 'running'
-          AND t.expected_end IS DISTINCT FROM p.expected_start + t.term_days
-        "#,
-        step
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The highest step position of any running approval.
-pub async fn last_running_step(conn: &mut PgConnection) -> sqlx::Result<i32> {
-    let last = sqlx::query_scalar!(
-        r#"
-        SELECT max(s.position) FROM approval_steps s JOIN approvals a ON a.id = s.approval_id
-        WHERE a.status = 'running'
-        "#
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(last.unwrap_or(0))
 }

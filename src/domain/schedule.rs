@@ -41,6 +41,9 @@ pub struct SeatDates {
     pub deadline: Option<NaiveDate>,
     pub expected_start: NaiveDate,
     pub expected_end: NaiveDate,
+    /// How the expected dates move as days pass until the next event: what is stored.
+    pub expected_start_rule: MovingDate,
+    pub expected_end_rule: MovingDate,
     /// Started, mandatory, undecided, and today is after the deadline.
     pub overdue: bool,
     /// Decided on or before its deadline (for reports); `None` while undecided.
@@ -54,7 +57,61 @@ pub struct ActionDates {
     pub planned_end: NaiveDate,
     pub deadline: Option<NaiveDate>,
     pub expected_end: NaiveDate,
+    pub expected_end_rule: MovingDate,
     pub actual_end: Option<NaiveDate>,
+}
+
+/// An expected date as days pass with no event: the later of `floor` and, while it moves,
+/// today + `lag` days. A participant whose step has not started expects to start no sooner
+/// than today; everything after it inherits that, shifted by the days in between. Stored as
+/// it is, so the passing of a day changes no stored expected date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MovingDate {
+    pub floor: NaiveDate,
+    /// `None` for a date that no longer moves.
+    pub lag: Option<i32>,
+}
+
+impl MovingDate {
+    pub fn fixed(date: NaiveDate) -> Self {
+        MovingDate {
+            floor: date,
+            lag: None,
+        }
+    }
+
+    /// Today, but never before `floor`.
+    pub fn today_from(floor: NaiveDate) -> Self {
+        MovingDate {
+            floor,
+            lag: Some(0),
+        }
+    }
+
+    /// The later of the two, whatever today is.
+    pub fn later(self, other: Self) -> Self {
+        MovingDate {
+            floor: self.floor.max(other.floor),
+            // `None` orders before any `Some`: a fixed date adds no lag.
+            lag: self.lag.max(other.lag),
+        }
+    }
+
+    pub fn plus(self, days: i64) -> Self {
+        let days = i32::try_from(days).unwrap_or(i32::MAX);
+        MovingDate {
+            floor: add_days(self.floor, i64::from(days)),
+            lag: self.lag.map(|lag| lag.saturating_add(days)),
+        }
+    }
+
+    /// The date on `today`.
+    pub fn on(self, today: NaiveDate) -> NaiveDate {
+        match self.lag {
+            Some(lag) => self.floor.max(add_days(today, i64::from(lag))),
+            None => self.floor,
+        }
+    }
 }
 
 /// The dates of the whole approval.
@@ -86,9 +143,12 @@ pub fn compute(launch: NaiveDate, today: NaiveDate, seats: &[SeatInput]) -> Sche
     let mut result: Vec<Option<SeatDates>> = vec![None; seats.len()];
     // When the current step actually started, and the dates the next step waits for.
     let mut step_actual_start = Some(launch);
-    let mut previous_ends: Vec<NaiveDate> = Vec::new();
+    let mut previous_ends: Vec<MovingDate> = Vec::new();
     for step in steps {
-        let expected_start = previous_ends.iter().copied().fold(today, NaiveDate::max);
+        let expected_start = previous_ends
+            .iter()
+            .copied()
+            .fold(MovingDate::today_from(launch), MovingDate::later);
         let members: Vec<usize> = (0..seats.len())
             .filter(|&i| seats[i].step == step)
             .collect();
@@ -109,7 +169,7 @@ pub fn compute(launch: NaiveDate, today: NaiveDate, seats: &[SeatInput]) -> Sche
             .filter(|&&i| seats[i].is_mandatory)
             .filter_map(|&i| result[i].as_ref())
             .collect();
-        previous_ends = mandatory.iter().map(|d| d.expected_end).collect();
+        previous_ends = mandatory.iter().map(|d| d.expected_end_rule).collect();
         step_actual_start = match step_actual_start {
             Some(start) if mandatory.iter().all(|d| d.actual_end.is_some()) => Some(
                 mandatory
@@ -141,6 +201,8 @@ fn unreachable_seat(launch: NaiveDate) -> SeatDates {
         deadline: None,
         expected_start: launch,
         expected_end: launch,
+        expected_start_rule: MovingDate::fixed(launch),
+        expected_end_rule: MovingDate::fixed(launch),
         overdue: false,
         on_time: None,
         actions: Vec::new(),
@@ -153,7 +215,7 @@ fn seat_dates(
     today: NaiveDate,
     planned: dates::Planned,
     actual_start: Option<NaiveDate>,
-    expected_start_if_waiting: NaiveDate,
+    expected_start_if_waiting: MovingDate,
 ) -> SeatDates {
     let days = i64::from(seat.days);
     let window = match seat.basis {
@@ -161,11 +223,11 @@ fn seat_dates(
         TermBasis::Launch => (days - (planned.start - launch).num_days()).max(1),
     };
     let deadline = actual_start.map(|start| planned.end.max(add_days(start, window)));
-    let expected_start = actual_start.unwrap_or(expected_start_if_waiting);
+    let expected_start = actual_start.map_or(expected_start_if_waiting, MovingDate::fixed);
     let expected_end = seat
         .decided_on
         .or(deadline)
-        .unwrap_or_else(|| add_days(expected_start, window));
+        .map_or_else(|| expected_start.plus(window), MovingDate::fixed);
     let overdue = seat.is_mandatory
         && seat.decided_on.is_none()
         && deadline.is_some_and(|deadline| today > deadline);
@@ -179,13 +241,15 @@ fn seat_dates(
             let term = i64::from(action.days);
             let planned_end = add_days(planned.start, term);
             let deadline = actual_start.map(|start| planned_end.max(add_days(start, term)));
+            let expected_end = action
+                .done_on
+                .or(deadline)
+                .map_or_else(|| expected_start.plus(term), MovingDate::fixed);
             ActionDates {
                 planned_end,
                 deadline,
-                expected_end: action
-                    .done_on
-                    .or(deadline)
-                    .unwrap_or_else(|| add_days(expected_start, term)),
+                expected_end: expected_end.on(today),
+                expected_end_rule: expected_end,
                 actual_end: action.done_on,
             }
         })
@@ -197,8 +261,10 @@ fn seat_dates(
         actual_start,
         actual_end: seat.decided_on,
         deadline,
-        expected_start,
-        expected_end,
+        expected_start: expected_start.on(today),
+        expected_end: expected_end.on(today),
+        expected_start_rule: expected_start,
+        expected_end_rule: expected_end,
         overdue,
         on_time,
         actions,
@@ -435,5 +501,88 @@ mod tests {
         assert_eq!(waiting.seats[7].actions[0].deadline, None);
         assert_eq!(waiting.seats[7].expected_start, date(22, 3, 2027));
         assert_eq!(waiting.seats[7].actions[0].expected_end, date(25, 3, 2027));
+    }
+
+    #[test]
+    fn a_moving_date_is_the_later_of_its_floor_and_today_plus_its_lag() {
+        let floor = date(20, 3, 2027);
+        let waiting = MovingDate::today_from(floor);
+        assert_eq!(waiting.on(date(14, 3, 2027)), floor);
+        assert_eq!(waiting.on(date(22, 3, 2027)), date(22, 3, 2027));
+        let four_later = waiting.plus(4);
+        assert_eq!(four_later.on(date(14, 3, 2027)), date(24, 3, 2027));
+        assert_eq!(four_later.on(date(22, 3, 2027)), date(26, 3, 2027));
+        let fixed = MovingDate::fixed(date(1, 4, 2027));
+        assert_eq!(fixed.plus(2).on(date(10, 4, 2027)), date(3, 4, 2027));
+        let later = fixed.later(four_later);
+        assert_eq!(later.on(date(22, 3, 2027)), date(1, 4, 2027));
+        assert_eq!(later.on(date(30, 3, 2027)), date(3, 4, 2027));
+    }
+
+    /// A route of three steps, so that a waiting step waits for another waiting step.
+    fn three_steps(decided: [Option<NaiveDate>; 4]) -> Vec<SeatInput> {
+        let seat = |step, days, basis, is_mandatory, decided_on| SeatInput {
+            step,
+            days,
+            basis,
+            is_mandatory,
+            decided_on,
+            actions: vec![ActionInput {
+                days: 2,
+                done_on: None,
+            }],
+        };
+        vec![
+            seat(1, 5, TermBasis::Launch, true, decided[0]),
+            seat(1, 3, TermBasis::Launch, false, decided[1]),
+            seat(2, 4, TermBasis::StepStart, true, decided[2]),
+            seat(3, 15, TermBasis::Launch, true, decided[3]),
+        ]
+    }
+
+    #[test]
+    fn the_stored_rules_give_on_every_later_day_what_recomputing_that_day_gives() {
+        let launch = date(12, 3, 2027);
+        let d = |k| Some(add_days(launch, k));
+        let routes: Vec<Vec<SeatInput>> = vec![
+            seeded([None; 7], None),
+            seeded([d(2), None, d(3), d(1), d(4), d(2), d(5)], None),
+            seeded(all_on(add_days(launch, 6)), None),
+            three_steps([None; 4]),
+            three_steps([d(2), None, None, None]),
+            three_steps([None, None, d(1), None]),
+            three_steps([d(7), d(1), None, d(3)]),
+        ];
+        for (n, seats) in routes.iter().enumerate() {
+            let last_event = seats
+                .iter()
+                .filter_map(|s| s.decided_on)
+                .max()
+                .unwrap_or(launch);
+            for from in 0..25 {
+                let computed_on = add_days(launch, from);
+                if computed_on < last_event {
+                    continue;
+                }
+                let stored = compute(launch, computed_on, seats);
+                for later in 0..25 {
+                    let today = add_days(computed_on, later);
+                    let fresh = compute(launch, today, seats);
+                    for (i, (kept, now)) in stored.seats.iter().zip(&fresh.seats).enumerate() {
+                        let at = format!("route {n}, seat {i}, from day {from}, {later} later");
+                        assert_eq!(
+                            kept.expected_start_rule.on(today),
+                            now.expected_start,
+                            "{at}"
+                        );
+                        assert_eq!(kept.expected_end_rule.on(today), now.expected_end, "{at}");
+                        assert_eq!(kept.deadline, now.deadline, "{at}");
+                        for (a, b) in kept.actions.iter().zip(&now.actions) {
+                            assert_eq!(a.expected_end_rule.on(today), b.expected_end, "{at}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

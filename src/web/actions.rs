@@ -57,12 +57,12 @@ pub async fn table(
     let visible = load_visible(&state, &user, id).await?;
 
     let mut conn = state.db.acquire().await?;
-    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == participant_id)
         .ok_or(AppError::NotFound)?;
-    let actions = db::approvals::actions(&mut conn, participant_id).await?;
+    let actions = db::approvals::actions(&mut conn, participant_id, state.clock.today()).await?;
     let status = Status::from_db(&visible.approval.status).unwrap_or(Status::Draft);
     let seats: Vec<_> = participants.iter().map(ParticipantRow::seat).collect();
     let may_act = user.actor.may_decide_for(participant.organisation_id)
@@ -110,7 +110,7 @@ pub async fn complete(
 ) -> AppResult<Redirect> {
     load_visible(&state, &user, id).await?;
     let mut conn = state.db.acquire().await?;
-    let action = db::approvals::find_action(&mut conn, id, action_id)
+    let action = db::approvals::find_action(&mut conn, id, action_id, state.clock.today())
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);

@@ -43,7 +43,7 @@ async fn load_decidable(
 ) -> AppResult<(Visible, ParticipantRow)> {
     let visible = load_visible(state, user, id).await?;
     let mut conn = state.db.acquire().await?;
-    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == participant_id)

@@ -166,7 +166,10 @@ async fn days_passing_mark_overdue_once_even_with_two_refreshes_at_once() {
     );
     let gati = app.participant_of(id, "gati").await;
     let expected = sqlx::query_scalar!(
-        "SELECT expected_end FROM approval_participants WHERE id = $1",
+        r#"
+        SELECT GREATEST(expected_end, date '2027-03-22' + expected_end_lag)
+        FROM approval_participants WHERE id = $1
+        "#,
         gati
     )
     .fetch_one(&app.db)
@@ -175,7 +178,7 @@ async fn days_passing_mark_overdue_once_even_with_two_refreshes_at_once() {
     assert_eq!(
         expected.map(|d| d.to_string()).as_deref(),
         Some("2027-03-26"),
-        "ГАТИ's expected end moves with today: 22.03 + 4"
+        "ГАТИ's stored rule gives 22.03 + 4 on 22.03"
     );
 
     let card = app
@@ -200,8 +203,10 @@ async fn days_passing_mark_overdue_once_even_with_two_refreshes_at_once() {
 async fn stored_dates(app: &TestApp, id: i64) -> Vec<String> {
     sqlx::query_scalar!(
         r#"
-        SELECT concat_ws(' ', p.id, p.expected_start, p.expected_end, p.deadline, p.is_overdue,
-                         string_agg(concat_ws('/', t.planned_end, t.expected_end, t.deadline),
+        SELECT concat_ws(' ', p.id, p.expected_start, p.expected_start_lag, p.expected_end,
+                         p.expected_end_lag, p.deadline, p.is_overdue,
+                         string_agg(concat_ws('/', t.planned_end, t.expected_end,
+                                              t.expected_end_lag, t.deadline),
                                     ',' ORDER BY t.id)) AS "line!"
         FROM approval_participants p LEFT JOIN approval_actions t ON t.participant_id = p.id
         WHERE p.approval_id = $1

@@ -106,7 +106,7 @@ pub async fn card(
     };
 
     let mut conn = state.db.acquire().await?;
-    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let documents = db::documents::for_approval(&mut conn, id).await?;
     let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let history = if tab == "history" {

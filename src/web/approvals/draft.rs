@@ -335,7 +335,7 @@ pub async fn render_edit(
     let mut conn = state.db.acquire().await?;
     let folders = db::approvals::folders(&mut conn, id).await?;
     let documents = db::documents::for_approval(&mut conn, id).await?;
-    let participants = db::approvals::participants(&mut conn, id).await?;
+    let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let page = EditPage {
         layout: Layout::of(user),
