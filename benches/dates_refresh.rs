@@ -47,10 +47,15 @@ async fn main() -> anyhow::Result<()> {
                 .execute(&pool)
                 .await?;
         }
+        let before = notice_count(&pool).await?;
         let started = Instant::now();
         let refreshed = dates_refresh::refresh_stale(&pool, at, None).await?;
         let seconds = started.elapsed().as_secs_f64();
-        println!("  {label:<30} {refreshed} согласований за {seconds:.2} с");
+        let notices = notice_count(&pool).await? - before;
+        println!(
+            "  {label:<30} {refreshed:>6} согласований полностью, {notices:>6} уведомлений, \
+             {seconds:.2} с"
+        );
     }
 
     pool.close().await;
@@ -63,6 +68,12 @@ async fn main() -> anyhow::Result<()> {
         .execute(&admin)
         .await?;
     Ok(())
+}
+
+async fn notice_count(pool: &sqlx::PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM notifications")
+        .fetch_one(pool)
+        .await
 }
 
 /// Launched approvals with their route copy, as launch leaves them, and some decisions.

@@ -265,7 +265,8 @@ pub async fn refresh_stale(
         tx.commit().await?;
         return Ok(refreshed);
     }
-    let overdue = db::schedule::mark_overdue(&mut tx, today).await?;
+    let since = db::schedule::last_day_before(&mut tx, today).await?;
+    let overdue = db::schedule::mark_overdue(&mut tx, today, since).await?;
     let tomorrow = db::schedule::due_tomorrow(&mut tx, today).await?;
     let notices: Vec<(Notice<'static>, i64)> = overdue
         .iter()

@@ -171,6 +171,102 @@ pub async fn create_draft(
     Ok(id)
 }
 
+/// What a repeat approval starts from: the fields as the user left them, the route picked
+/// when the primary's route is retired, and the primary's folder documents to copy.
+#[derive(Debug, Clone)]
+pub struct RepeatRequest<'a> {
+    pub primary_id: i64,
+    pub route_id: Option<i64>,
+    pub fields: &'a ApprovalFields,
+    pub document_ids: &'a [i64],
+}
+
+/// Whether the actor may start a repeat of the approval now; the refusal says why.
+pub fn repeat_refusal(
+    actor: &Actor,
+    source: &db::approvals::RepeatSource,
+) -> AppResult<Option<AppError>> {
+    let refusal = lifecycle::may_repeat(
+        actor.may_manage(source.initiator_org_id),
+        status_of(&source.status)?,
+        source.repeat_number.as_deref(),
+    );
+    Ok(refusal.err().map(|refusal| {
+        let message = refusal.message(&source.number);
+        match refusal {
+            lifecycle::RepeatRefusal::NotInitiator => AppError::Forbidden(message),
+            _ => AppError::Conflict(message),
+        }
+    }))
+}
+
+/// Starts the repeat of a rejected approval (spec §3 item 7): a new draft on the primary's
+/// route (or the picked one, when that is retired) that names the primary, with the fields
+/// given and independent copies of the chosen documents and their signatures. Returns the
+/// draft's id.
+pub async fn create_repeat(
+    pool: &PgPool,
+    actor: &Actor,
+    request: &RepeatRequest<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let mut tx = pool.begin().await?;
+    let source = db::approvals::lock_repeat_source(&mut tx, request.primary_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(refusal) = repeat_refusal(actor, &source)? {
+        return Err(refusal);
+    }
+    let route_id = match db::routes::find_active(&mut tx, source.route_id).await? {
+        Some(_) => source.route_id,
+        None => request.route_id.ok_or_else(|| {
+            AppError::BadRequest(
+                "Маршрут первичного согласования больше не действует: выберите другой маршрут."
+                    .into(),
+            )
+        })?,
+    };
+    let (route_name, is_public) = db::routes::find_active(&mut tx, route_id)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Выбранный маршрут недоступен.".into()))?;
+    let year = now.with_timezone(&Moscow).year();
+    let (id, number) = db::approvals::insert_draft(
+        &mut tx,
+        actor,
+        (route_id, &route_name, is_public),
+        request.fields,
+        year,
+        now,
+    )
+    .await?;
+    db::approvals::set_primary(&mut tx, id, source.id).await?;
+    let mut copied = 0;
+    for &document_id in request.document_ids {
+        let copy =
+            db::documents::copy_to(&mut tx, source.id, document_id, id, actor.user_id, now)
+                .await?;
+        if copy.is_none() {
+            return Err(AppError::BadRequest(
+                "Среди отмеченных документов есть документ не из папок первичного согласования."
+                    .into(),
+            ));
+        }
+        copied += 1;
+    }
+    let details = format!(
+        "Создан черновик повторного согласования {number} по {}: «{}»; скопировано \
+         документов — {copied}",
+        source.number, request.fields.name
+    );
+    db::audit::record(&mut tx, id, actor.user_id, now, "created", &details).await?;
+    let details = format!("Начато повторное согласование {number}");
+    db::audit::record(&mut tx, source.id, actor.user_id, now, "repeated", &details).await?;
+    tx.commit().await?;
+    tracing::info!(approval.id = id, approval.number = %number, primary.id = source.id,
+        "repeat draft created");
+    Ok(id)
+}
+
 /// Saves new field values of a draft.
 pub async fn update_draft(
     pool: &PgPool,

@@ -13,6 +13,7 @@ use crate::domain::{
 pub struct ApprovalRow {
     pub id: i64,
     pub number: String,
+    pub route_id: i64,
     pub route_name: String,
     pub is_public: bool,
     pub initiator_org_id: i64,
@@ -69,7 +70,8 @@ pub struct ParticipantRow {
     pub decided_by_name: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub action_count: i64,
-    pub open_mandatory_actions: i64,
+    /// Descriptions of the mandatory actions not yet done, in route order.
+    pub open_mandatory_actions: Vec<String>,
     pub document_count: i64,
 }
 
@@ -82,7 +84,7 @@ impl ParticipantRow {
             is_mandatory: self.is_mandatory,
             is_final: self.is_final,
             decision: self.decision.as_deref().and_then(Decision::from_db),
-            open_mandatory_actions: usize::try_from(self.open_mandatory_actions).unwrap_or(0),
+            open_mandatory_actions: self.open_mandatory_actions.clone(),
         }
     }
 }
@@ -151,7 +153,7 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
     sqlx::query_as!(
         ApprovalRow,
         r#"
-        SELECT a.id, a.number, a.route_name, a.is_public, a.initiator_org_id,
+        SELECT a.id, a.number, a.route_id, a.route_name, a.is_public, a.initiator_org_id,
                o.short_name AS initiator_name, a.name, a.subject, a.works_address,
                a.cadastral_number, a.network_kind, a.description, a.status, a.current_step,
                a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
@@ -207,9 +209,9 @@ pub async fn participants(
                p.decision, p.decision_comment, u.full_name AS "decided_by_name?", p.decided_at,
                (SELECT count(*) FROM approval_actions a WHERE a.participant_id = p.id)
                    AS "action_count!",
-               (SELECT count(*) FROM approval_actions a
-                WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL)
-                   AS "open_mandatory_actions!",
+               ARRAY(SELECT a.description FROM approval_actions a
+                     WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL
+                     ORDER BY a.position, a.id) AS "open_mandatory_actions!",
                (SELECT count(*) FROM documents d WHERE d.participant_id = p.id)
                    AS "document_count!"
         FROM approval_participants p
@@ -602,5 +604,56 @@ pub async fn find_action(
 pub async fn number_of(conn: &mut PgConnection, approval_id: i64) -> sqlx::Result<String> {
     sqlx::query_scalar!("SELECT number FROM approvals WHERE id = $1", approval_id)
         .fetch_one(conn)
+        .await
+}
+
+/// An approval as the start of its repeat needs it, locked until the transaction ends.
+#[derive(Debug, Clone)]
+pub struct RepeatSource {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub initiator_org_id: i64,
+    pub route_id: i64,
+    /// The number of its repeat, if it has one.
+    pub repeat_number: Option<String>,
+}
+
+/// Locks the approval whose repeat is being started, so that two starts queue.
+pub async fn lock_repeat_source(
+    conn: &mut PgConnection,
+    id: i64,
+) -> sqlx::Result<Option<RepeatSource>> {
+    sqlx::query_as!(
+        RepeatSource,
+        r#"
+        SELECT a.id, a.number, a.status, a.initiator_org_id, a.route_id,
+               (SELECT r.number FROM approvals r WHERE r.primary_approval_id = a.id)
+                   AS repeat_number
+        FROM approvals a WHERE a.id = $1
+        FOR UPDATE OF a
+        "#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Names the approval that `id` repeats.
+pub async fn set_primary(conn: &mut PgConnection, id: i64, primary_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE approvals SET primary_approval_id = $2 WHERE id = $1",
+        id,
+        primary_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The id of the approval with this number.
+pub async fn id_by_number(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("SELECT id FROM approvals WHERE number = $1", number)
+        .fetch_optional(conn)
         .await
 }

@@ -173,3 +173,61 @@ pub async fn uploader_inn(
     .await?;
     Ok(inn.flatten())
 }
+
+/// Copies an initiator document of approval `from` into approval `to`'s folder of the same
+/// name (or, failing that, of the same position, or its first), with its signatures. The
+/// copy shares the stored bytes, which never change, and is otherwise a row of its own.
+/// Returns the new document's id, or `None` when `document_id` is not a folder document of
+/// `from` or `to` has no folders.
+pub async fn copy_to(
+    conn: &mut PgConnection,
+    from: i64,
+    document_id: i64,
+    to: i64,
+    copied_by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<i64>> {
+    let copy = sqlx::query_scalar!(
+        r#"
+        INSERT INTO documents
+            (approval_id, folder_id, sha256, original_name, content_type, size, uploaded_by,
+             uploaded_at)
+        SELECT $3, target.id, d.sha256, d.original_name, d.content_type, d.size, $4, $5
+        FROM documents d
+        JOIN approval_folders f ON f.id = d.folder_id
+        JOIN LATERAL (
+            SELECT nf.id FROM approval_folders nf WHERE nf.approval_id = $3
+            ORDER BY nf.name = f.name DESC, nf.position = f.position DESC, nf.position
+            LIMIT 1
+        ) target ON true
+        WHERE d.id = $2 AND d.approval_id = $1
+        RETURNING id
+        "#,
+        from,
+        document_id,
+        to,
+        copied_by,
+        now
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(copy) = copy else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        r#"
+        INSERT INTO signatures
+            (document_id, sha256, original_name, size, uploaded_by, uploaded_at, verdict, report)
+        SELECT $2, sha256, original_name, size, $3, $4, verdict, report
+        FROM signatures WHERE document_id = $1
+        ORDER BY id
+        "#,
+        document_id,
+        copy,
+        copied_by,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(Some(copy))
+}

@@ -215,14 +215,27 @@ pub async fn claim_day(
     Ok(claimed.rows_affected() == 1)
 }
 
+/// The latest day before `today` whose day-driven refresh is done, if any.
+pub async fn last_day_before(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+) -> sqlx::Result<Option<NaiveDate>> {
+    sqlx::query_scalar!("SELECT max(day) FROM schedule_days WHERE day < $1", today)
+        .fetch_one(conn)
+        .await
+}
+
 /// The day-driven part of the dates, set-based over every running approval (those never
 /// computed have just been, by the batches before). When only today moves, the overdue
 /// marks are all `domain::schedule::compute` changes: deadlines are fixed once a step
 /// starts, and expected dates are stored as rules of today. Marks undecided mandatory
-/// participants past their deadline overdue and returns them.
+/// participants past their deadline overdue and returns them. Those whose deadline passed
+/// before `since`, the last day refreshed, were marked on that day or by an event, so only
+/// deadlines from `since` on are looked at.
 pub async fn mark_overdue(
     conn: &mut PgConnection,
     today: NaiveDate,
+    since: Option<NaiveDate>,
 ) -> sqlx::Result<Vec<DeadlineRow>> {
     sqlx::query_as!(
         DeadlineRow,
@@ -230,11 +243,13 @@ pub async fn mark_overdue(
         UPDATE approval_participants p SET is_overdue = true
         FROM approvals a
         WHERE a.id = p.approval_id AND a.status = 'running'
-          AND p.decided_at IS NULL AND p.is_mandatory AND p.deadline < $1 AND NOT p.is_overdue
+          AND p.decided_at IS NULL AND p.is_mandatory AND NOT p.is_overdue
+          AND p.deadline < $1 AND p.deadline >= COALESCE($2, '-infinity'::date)
         RETURNING p.id, p.approval_id, a.number AS approval_number, p.organisation_id,
                   p.deadline
         "#,
-        today
+        today,
+        since
     )
     .fetch_all(conn)
     .await

@@ -91,8 +91,8 @@ pub struct Seat {
     pub is_mandatory: bool,
     pub is_final: bool,
     pub decision: Option<Decision>,
-    /// Mandatory actions not yet done.
-    pub open_mandatory_actions: usize,
+    /// Descriptions of the mandatory actions not yet done.
+    pub open_mandatory_actions: Vec<String>,
 }
 
 /// Why a participant may not decide now.
@@ -101,7 +101,8 @@ pub enum DecideRefusal {
     NotRunning,
     AlreadyDecided,
     StepNotStarted,
-    OpenMandatoryActions(usize),
+    /// Names the mandatory actions not yet done.
+    OpenMandatoryActions(Vec<String>),
 }
 
 impl DecideRefusal {
@@ -117,8 +118,12 @@ impl DecideRefusal {
             DecideRefusal::StepNotStarted => "Принятие решения пока невозможно: \
                  не завершён предыдущий шаг согласования."
                 .to_owned(),
-            DecideRefusal::OpenMandatoryActions(n) => {
-                format!("Принять решение нельзя: не выполнено обязательных действий — {n}.")
+            DecideRefusal::OpenMandatoryActions(open) => {
+                let names: Vec<String> = open.iter().map(|name| format!("«{name}»")).collect();
+                format!(
+                    "Принять решение нельзя, пока не выполнены обязательные действия: {}.",
+                    names.join(", ")
+                )
             }
         }
     }
@@ -203,9 +208,59 @@ pub fn may_decide(
     let open = seats
         .iter()
         .find(|s| s.participant_id == participant_id)
-        .map_or(0, |s| s.open_mandatory_actions);
-    if open > 0 {
-        return Err(DecideRefusal::OpenMandatoryActions(open));
+        .map(|s| &s.open_mandatory_actions);
+    if let Some(open) = open.filter(|open| !open.is_empty()) {
+        return Err(DecideRefusal::OpenMandatoryActions(open.clone()));
+    }
+    Ok(())
+}
+
+/// Why a repeat approval cannot be started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepeatRefusal {
+    /// The user is not of the initiator organisation or lacks the create right.
+    NotInitiator,
+    /// Only a rejected approval is repeated.
+    NotRejected(Status),
+    /// The approval already has a repeat, with this number.
+    AlreadyRepeated(String),
+}
+
+impl RepeatRefusal {
+    /// The message shown to the user about approval `number`.
+    pub fn message(&self, number: &str) -> String {
+        match self {
+            RepeatRefusal::NotInitiator => format!(
+                "Повторное согласование по {number} может начать только сотрудник \
+                 организации-инициатора с правом «Создавать согласования»."
+            ),
+            RepeatRefusal::NotRejected(status) => format!(
+                "Повторное согласование начинают только по отклонённому согласованию, \
+                 а {number} — «{status}»."
+            ),
+            RepeatRefusal::AlreadyRepeated(repeat) => format!(
+                "По согласованию {number} уже начато повторное согласование {repeat}; \
+                 второе начать нельзя."
+            ),
+        }
+    }
+}
+
+/// Checks that a repeat of an approval in `status` may be started by a user who may (or may
+/// not) manage it, when `existing_repeat` names its repeat if it has one (spec §3 item 7).
+pub fn may_repeat(
+    may_manage: bool,
+    status: Status,
+    existing_repeat: Option<&str>,
+) -> Result<(), RepeatRefusal> {
+    if !may_manage {
+        return Err(RepeatRefusal::NotInitiator);
+    }
+    if status != Status::Rejected {
+        return Err(RepeatRefusal::NotRejected(status));
+    }
+    if let Some(repeat) = existing_repeat {
+        return Err(RepeatRefusal::AlreadyRepeated(repeat.to_owned()));
     }
     Ok(())
 }
@@ -221,7 +276,7 @@ mod tests {
             is_mandatory,
             is_final,
             decision: None,
-            open_mandatory_actions: 0,
+            open_mandatory_actions: Vec::new(),
         }
     }
 
@@ -309,10 +364,11 @@ mod tests {
     #[test]
     fn open_mandatory_actions_hold_the_decision_but_not_the_work() {
         let mut seats = route();
-        seats[0].open_mandatory_actions = 1;
+        seats[0].open_mandatory_actions = vec!["Проверить трассу".to_owned()];
+        let refusal = may_decide(Status::Running, &seats, 1).expect_err("held");
         assert_eq!(
-            may_decide(Status::Running, &seats, 1),
-            Err(DecideRefusal::OpenMandatoryActions(1))
+            refusal.message(),
+            "Принять решение нельзя, пока не выполнены обязательные действия: «Проверить трассу»."
         );
         assert_eq!(may_act(Status::Running, &seats, 1), Ok(()));
     }
@@ -328,5 +384,33 @@ mod tests {
             assert_eq!(Status::from_db(status.as_db()), Some(status));
         }
         assert_eq!(Status::from_db("other"), None);
+    }
+
+    #[test]
+    fn only_the_initiator_repeats_a_rejected_approval_and_only_once() {
+        assert_eq!(may_repeat(true, Status::Rejected, None), Ok(()));
+        assert_eq!(
+            may_repeat(false, Status::Rejected, None),
+            Err(RepeatRefusal::NotInitiator)
+        );
+        for status in [Status::Draft, Status::Running, Status::Approved] {
+            assert_eq!(
+                may_repeat(true, status, None),
+                Err(RepeatRefusal::NotRejected(status))
+            );
+        }
+        let twice = may_repeat(true, Status::Rejected, Some("2027-000002"));
+        assert_eq!(
+            twice.clone().map_err(|r| r.message("2027-000001")),
+            Err("По согласованию 2027-000001 уже начато повторное согласование 2027-000002; \
+                 второе начать нельзя."
+                .to_owned())
+        );
+        assert!(
+            may_repeat(true, Status::Approved, None)
+                .expect_err("approved")
+                .message("2027-000001")
+                .contains("«Согласовано»")
+        );
     }
 }

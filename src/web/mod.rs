@@ -108,6 +108,11 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/logout", post(auth::logout))
         .route("/approvals", get(approvals::list).post(approvals::create))
         .route("/approvals/new", get(approvals::new_form))
+        .route("/approvals/repeat", get(approvals::repeat_by_number))
+        .route(
+            "/approvals/{id}/repeat",
+            get(approvals::repeat_form).post(approvals::create_repeat),
+        )
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))

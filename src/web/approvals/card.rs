@@ -77,6 +77,8 @@ struct CardPage {
     status: &'static str,
     is_draft: bool,
     may_manage: bool,
+    /// «Повторное согласование» is offered: rejected, no repeat yet, and the user may manage.
+    may_repeat: bool,
     full: bool,
     created: String,
     launched: String,
@@ -123,6 +125,12 @@ pub async fn card(
         status: status.title(),
         is_draft: status == Status::Draft,
         may_manage: user.actor.may_manage(approval.initiator_org_id),
+        may_repeat: lifecycle::may_repeat(
+            user.actor.may_manage(approval.initiator_org_id),
+            status,
+            approval.repeat_number.as_deref(),
+        )
+        .is_ok(),
         full,
         created: format::date_time(approval.created_at),
         launched: format::opt_day_of(approval.launched_at),

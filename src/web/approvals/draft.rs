@@ -34,13 +34,13 @@ use crate::{
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ApprovalForm {
-    route_id: String,
-    name: String,
-    subject: String,
-    works_address: String,
-    cadastral_number: String,
-    network_kind: String,
-    description: String,
+    pub(super) route_id: String,
+    pub(super) name: String,
+    pub(super) subject: String,
+    pub(super) works_address: String,
+    pub(super) cadastral_number: String,
+    pub(super) network_kind: String,
+    pub(super) description: String,
 }
 
 impl ApprovalForm {
@@ -56,8 +56,32 @@ impl ApprovalForm {
         }
     }
 
+    /// The form's fields among the pairs of a posted form that has others too.
+    pub(super) fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut form = Self::default();
+        for (key, value) in pairs {
+            let field = match key.as_str() {
+                "route_id" => &mut form.route_id,
+                "name" => &mut form.name,
+                "subject" => &mut form.subject,
+                "works_address" => &mut form.works_address,
+                "cadastral_number" => &mut form.cadastral_number,
+                "network_kind" => &mut form.network_kind,
+                "description" => &mut form.description,
+                _ => continue,
+            };
+            value.clone_into(field);
+        }
+        form
+    }
+
+    /// The route picked, if one is.
+    pub(super) fn route_id(&self) -> Option<i64> {
+        self.route_id.parse().ok()
+    }
+
     /// Checks the fields; every problem is reported at once, in Russian.
-    fn validate(&self) -> Result<ApprovalFields, Vec<String>> {
+    pub(super) fn validate(&self) -> Result<ApprovalFields, Vec<String>> {
         let mut errors = Vec::new();
         let required = [
             (&self.name, "Наименование"),
@@ -115,15 +139,17 @@ fn is_cadastral_number(value: &str) -> bool {
 
 #[derive(Template)]
 #[template(path = "approvals/new.html")]
-struct NewPage<'a> {
-    layout: Layout,
-    form: ApprovalForm,
-    routes: Vec<RouteChoice>,
-    network_kinds: &'a [&'a str],
-    errors: Vec<String>,
+pub(super) struct NewPage<'a> {
+    pub(super) layout: Layout,
+    /// The number typed into «Номер первичной заявки», to start a repeat.
+    pub(super) primary_number: String,
+    pub(super) form: ApprovalForm,
+    pub(super) routes: Vec<RouteChoice>,
+    pub(super) network_kinds: &'a [&'a str],
+    pub(super) errors: Vec<String>,
 }
 
-fn require_create_right(user: &SignedIn) -> AppResult<()> {
+pub(super) fn require_create_right(user: &SignedIn) -> AppResult<()> {
     if user.actor.rights.create {
         Ok(())
     } else {
@@ -142,6 +168,7 @@ pub async fn new_form(
     let routes = db::routes::active(&state.db).await?;
     let page = NewPage {
         layout: Layout::of(&user),
+        primary_number: String::new(),
         form: ApprovalForm::default(),
         routes,
         network_kinds: NETWORK_KINDS,
@@ -168,6 +195,7 @@ pub async fn create(
         let routes = db::routes::active(&state.db).await?;
         let page = NewPage {
             layout: Layout::of(&user),
+            primary_number: String::new(),
             form,
             routes,
             network_kinds: NETWORK_KINDS,
@@ -241,6 +269,8 @@ struct EditPage<'a> {
     id: i64,
     number: String,
     route_name: String,
+    /// The approval this draft repeats: id and number.
+    primary: Option<(i64, String)>,
     form: ApprovalForm,
     network_kinds: &'a [&'a str],
     errors: Vec<String>,
@@ -342,6 +372,10 @@ pub async fn render_edit(
         id,
         number: visible.approval.number.clone(),
         route_name: visible.approval.route_name.clone(),
+        primary: visible
+            .approval
+            .primary_approval_id
+            .zip(visible.approval.primary_number.clone()),
         form,
         network_kinds: NETWORK_KINDS,
         errors,

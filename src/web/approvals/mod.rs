@@ -3,12 +3,14 @@
 mod card;
 mod draft;
 mod list;
+mod repeat;
 
 pub use card::card;
 pub use draft::{
     create, delete, draft_form, edit_form, launch, launch_confirm, new_form, render_edit, update,
 };
 pub use list::{home, list};
+pub use repeat::{create_repeat, repeat_by_number, repeat_form};
 
 use crate::{
     db::{self, approvals::ApprovalRow, users::SignedIn},
