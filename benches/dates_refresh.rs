@@ -14,6 +14,11 @@ const APPROVALS: i64 = 100_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The day's refresh logs how its time divides between dates and notices.
+    tracing_subscriber::fmt()
+        .with_env_filter("essk_approvals::dates_refresh=info")
+        .with_target(false)
+        .init();
     let server = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let server = server

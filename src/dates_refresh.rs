@@ -265,15 +265,26 @@ pub async fn refresh_stale(
         tx.commit().await?;
         return Ok(refreshed);
     }
+    let started = std::time::Instant::now();
     let since = db::schedule::last_day_before(&mut tx, today).await?;
     let overdue = db::schedule::mark_overdue(&mut tx, today, since).await?;
     let tomorrow = db::schedule::due_tomorrow(&mut tx, today).await?;
+    let marked = started.elapsed();
     let notices: Vec<(Notice<'static>, i64)> = overdue
         .iter()
         .map(|row| Subject::from(row).overdue())
         .chain(tomorrow.iter().map(|row| Subject::from(row).due_tomorrow()))
         .collect();
-    db::notifications::notify_participants(&mut tx, &notices, mail, now).await?;
+    let sent = db::notifications::notify_participants(&mut tx, &notices, mail, now).await?;
     tx.commit().await?;
+    tracing::info!(
+        %today,
+        overdue = overdue.len(),
+        due_tomorrow = tomorrow.len(),
+        notices = sent,
+        dates_ms = marked.as_millis(),
+        notices_ms = (started.elapsed() - marked).as_millis(),
+        "day's dates refreshed"
+    );
     Ok(refreshed + 1)
 }

@@ -243,8 +243,7 @@ pub async fn create_repeat(
     let mut copied = 0;
     for &document_id in request.document_ids {
         let copy =
-            db::documents::copy_to(&mut tx, source.id, document_id, id, actor.user_id, now)
-                .await?;
+            db::documents::copy_to(&mut tx, source.id, document_id, id, actor.user_id, now).await?;
         if copy.is_none() {
             return Err(AppError::BadRequest(
                 "Среди отмеченных документов есть документ не из папок первичного согласования."

@@ -619,11 +619,16 @@ pub struct RepeatSource {
     pub repeat_number: Option<String>,
 }
 
-/// Locks the approval whose repeat is being started, so that two starts queue.
+/// Locks the approval whose repeat is being started, so that two starts queue, then reads
+/// it. The read is a statement of its own: one that waited for the lock sees the repeat the
+/// other start committed.
 pub async fn lock_repeat_source(
     conn: &mut PgConnection,
     id: i64,
 ) -> sqlx::Result<Option<RepeatSource>> {
+    if lock_status(conn, id).await?.is_none() {
+        return Ok(None);
+    }
     sqlx::query_as!(
         RepeatSource,
         r#"
@@ -631,7 +636,6 @@ pub async fn lock_repeat_source(
                (SELECT r.number FROM approvals r WHERE r.primary_approval_id = a.id)
                    AS repeat_number
         FROM approvals a WHERE a.id = $1
-        FOR UPDATE OF a
         "#,
         id
     )

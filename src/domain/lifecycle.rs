@@ -402,9 +402,11 @@ mod tests {
         let twice = may_repeat(true, Status::Rejected, Some("2027-000002"));
         assert_eq!(
             twice.clone().map_err(|r| r.message("2027-000001")),
-            Err("По согласованию 2027-000001 уже начато повторное согласование 2027-000002; \
+            Err(
+                "По согласованию 2027-000001 уже начато повторное согласование 2027-000002; \
                  второе начать нельзя."
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert!(
             may_repeat(true, Status::Approved, None)

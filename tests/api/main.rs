@@ -6,5 +6,6 @@ mod helpers;
 mod lifecycle;
 mod notices;
 mod object_storage;
+mod repeat;
 mod rights;
 mod signatures;

@@ -139,3 +139,77 @@ test("an approval goes from a new draft to «Согласовано» through ev
   await expect(page.locator("tbody tr")).toHaveCount(5);
   await expect(page.locator("p.total")).toHaveText("Всего документов: 5");
 });
+
+test("a refused approval is repeated, launched again and approved by everyone", async ({ page }) => {
+  await login(page, "rso");
+  await page.getByRole("link", { name: "Создать" }).click();
+  await page.getByLabel("Маршрут согласования").selectOption({ label: ROUTE });
+  await page.getByLabel("Наименование").fill("Подключение школы к водопроводу");
+  await page.getByLabel("Предмет согласования").fill("Земляные работы");
+  await page.getByLabel("Адрес производства работ").fill("Санкт-Петербург, пр. Тестовый, д. 9");
+  await page.getByLabel("Вид сети").selectOption("Водоснабжение");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  const heading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
+  await expect(heading).toBeVisible();
+  const primary = (await heading.textContent()).replace("Черновик ", "").trim();
+  for (const [folder, [file, signature]] of Object.entries(FOLDER_FILES)) {
+    const section = page.getByRole("region", { name: `Папка «${folder}»` });
+    await section.getByText("Добавить документы в папку").click();
+    await section
+      .getByLabel(`Файлы для папки «${folder}»`)
+      .setInputFiles([path.join(samples, file), path.join(signatures, signature)]);
+    await section.getByRole("button", { name: "Загрузить" }).click();
+    await expect(page.getByRole("region", { name: `Папка «${folder}»` }).getByRole("link", { name: "Подписан (1)" })).toBeVisible();
+  }
+  await openApproval(page, primary);
+  await page.getByRole("link", { name: "Запустить согласование" }).click();
+  await page.getByRole("button", { name: "Ок" }).click();
+  await expect(page.locator("dd.status")).toHaveText("Запущено");
+  await logout(page);
+
+  for (const participant of STEP_ONE) {
+    await login(page, participant);
+    await decide(page, primary, "Согласовать", "Замечаний нет");
+    await logout(page);
+  }
+  await login(page, "gati");
+  await decide(page, primary, "Отказать", "Нет схемы организации движения");
+  await expect(page.locator("dd.status")).toHaveText("Отклонено");
+  await logout(page);
+
+  await login(page, "rso");
+  await openApproval(page, primary);
+  await page.getByRole("link", { name: "Повторное согласование" }).click();
+  await expect(page.getByLabel("Номер первичной заявки")).toHaveValue(primary);
+  await expect(page.getByLabel("Наименование")).toHaveValue("Подключение школы к водопроводу");
+  await expect(page.locator("table.copy-choices input[type=checkbox]:checked")).toHaveCount(4);
+  await page.getByLabel("Краткое описание").fill("Добавлена схема организации движения");
+  await page.getByRole("button", { name: "Создать черновик" }).click();
+  const repeatHeading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
+  await expect(repeatHeading).toBeVisible();
+  const repeat = (await repeatHeading.textContent()).replace("Черновик ", "").trim();
+  expect(repeat).not.toBe(primary);
+  await expect(page.locator("p.primary-ref")).toHaveText(`Номер первичной заявки: ${primary}`);
+  await expect(page.getByRole("link", { name: "Подписан (1)" })).toHaveCount(4);
+
+  await openApproval(page, repeat);
+  await page.getByRole("link", { name: "Запустить согласование" }).click();
+  await page.getByRole("button", { name: "Ок" }).click();
+  await expect(page.locator("dd.status")).toHaveText("Запущено");
+  await logout(page);
+
+  for (const participant of [...STEP_ONE, "gati"]) {
+    await login(page, participant);
+    await decide(page, repeat, "Согласовать", "Замечаний нет");
+    await logout(page);
+  }
+
+  await login(page, "rso");
+  await openApproval(page, repeat);
+  await expect(page.locator("dd.status")).toHaveText("Согласовано");
+  await page.locator("dl.header-fields").getByRole("link", { name: primary }).click();
+  await expect(page.getByRole("heading", { name: `Согласование ${primary}` })).toBeVisible();
+  await expect(page.locator("dd.status")).toHaveText("Отклонено");
+  await expect(page.locator("dl.header-fields").getByRole("link", { name: repeat })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Повторное согласование" })).toHaveCount(0);
+});

@@ -206,7 +206,9 @@ pub async fn repeat_by_number(
         match found {
             None => missing(),
             Some(id) => match load_repeatable(&state, &user, id).await {
-                Ok(_) => return Ok(Redirect::to(&format!("/approvals/{id}/repeat")).into_response()),
+                Ok(_) => {
+                    return Ok(Redirect::to(&format!("/approvals/{id}/repeat")).into_response());
+                }
                 Err(AppError::NotFound) => missing(),
                 Err(AppError::Forbidden(message) | AppError::Conflict(message)) => message,
                 Err(other) => return Err(other),
