@@ -624,3 +624,40 @@ async fn a_repeat_of_an_approval_on_a_retired_route_asks_for_another_route() {
     .expect("count");
     assert_eq!(repeats, 0);
 }
+
+#[tokio::test]
+async fn a_repeat_form_with_bad_fields_is_shown_again_and_creates_nothing() {
+    let app = TestApp::spawn().await;
+    let primary = rejected(&app).await;
+    let rso = app.login("rso").await;
+    let documents = folder_documents(&app, primary).await;
+    let ticked = documents[0].0.to_string();
+    let response = rso
+        .post_form(
+            &format!("/approvals/{primary}/repeat"),
+            &[
+                ("name", "  "),
+                ("subject", "Земляные работы"),
+                ("works_address", "Санкт-Петербург"),
+                ("network_kind", "Теплоснабжение"),
+                ("document", &ticked),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = scraper::Html::parse_document(&response.text().await.expect("body"));
+    assert_eq!(
+        texts(&page, "div.error li"),
+        ["Заполните поле «Наименование»."]
+    );
+    let checked = texts(&page, "table.copy-choices input[checked]").len();
+    assert_eq!(checked, 1, "the ticks are kept");
+    let repeats = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM approvals WHERE primary_approval_id = $1"#,
+        primary
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(repeats, 0);
+}

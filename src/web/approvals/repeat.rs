@@ -146,6 +146,8 @@ pub async fn create_repeat(
             }
         }
     }
+    document_ids.sort_unstable();
+    document_ids.dedup();
     let validated = form.validate();
     if let Err(problems) = &validated {
         errors.extend(problems.iter().cloned());
