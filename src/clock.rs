@@ -51,3 +51,28 @@ impl Clock {
 pub fn moscow_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Moscow).date_naive()
 }
+
+/// The first instant of a Moscow calendar date.
+pub fn moscow_midnight(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    Moscow
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moscow_day_starts_at_21_utc_the_day_before() {
+        let date = NaiveDate::from_ymd_opt(2027, 3, 12).expect("date");
+        assert_eq!(
+            moscow_midnight(date).to_rfc3339(),
+            "2027-03-11T21:00:00+00:00"
+        );
+        assert_eq!(moscow_date(moscow_midnight(date)), date);
+    }
+}

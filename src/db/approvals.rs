@@ -1,7 +1,7 @@
 //! Approvals, their route copy (steps, participants, actions, folders) and the list.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 use crate::domain::{
     access::Actor,
@@ -410,101 +410,6 @@ pub async fn set_progress(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// One row of the «Согласования» list.
-#[derive(Debug)]
-pub struct ListRow {
-    pub id: i64,
-    pub number: String,
-    pub status: String,
-    pub name: String,
-    pub initiator_name: String,
-    pub created_at: DateTime<Utc>,
-    pub launched_at: Option<DateTime<Utc>>,
-    pub planned_completion_date: Option<NaiveDate>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub author_name: String,
-    /// The user's organisation must decide now.
-    pub my_turn: bool,
-    /// The user's organisation takes part but its step has not started.
-    pub not_yet: bool,
-}
-
-/// The approvals the actor may see, newest first.
-pub async fn list_visible(
-    pool: &PgPool,
-    actor: &Actor,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<(Vec<ListRow>, i64)> {
-    let r = actor.rights;
-    let rows = sqlx::query_as!(
-        ListRow,
-        r#"
-        SELECT a.id, a.number, a.status, a.name, o.short_name AS initiator_name,
-               a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
-               u.full_name AS author_name,
-               (a.status = 'running' AND EXISTS (
-                   SELECT 1 FROM approval_participants p
-                   JOIN approval_steps s ON s.id = p.step_id
-                   WHERE p.approval_id = a.id AND p.organisation_id = $2
-                     AND p.decision IS NULL
-                     AND (NOT p.is_mandatory OR s.position <= a.current_step)
-               )) AS "my_turn!",
-               (a.status = 'running' AND EXISTS (
-                   SELECT 1 FROM approval_participants p
-                   JOIN approval_steps s ON s.id = p.step_id
-                   WHERE p.approval_id = a.id AND p.organisation_id = $2
-                     AND p.decision IS NULL AND p.is_mandatory
-                     AND s.position > a.current_step
-               )) AS "not_yet!"
-        FROM approvals a
-        JOIN organisations o ON o.id = a.initiator_org_id
-        JOIN users u ON u.id = a.last_changed_by
-        WHERE $1
-           OR (a.initiator_org_id = $2 AND ($3 OR $5 OR $7))
-           OR (a.status <> 'draft' AND ($4 OR $5 OR $7) AND EXISTS (
-                   SELECT 1 FROM approval_participants p
-                   WHERE p.approval_id = a.id AND p.organisation_id = $2))
-           OR (a.status <> 'draft' AND a.is_public AND $6)
-        ORDER BY a.created_at DESC, a.id DESC
-        LIMIT $8 OFFSET $9
-        "#,
-        actor.is_admin,
-        actor.organisation_id,
-        r.create,
-        r.participate,
-        r.view,
-        r.view_public,
-        actor.is_head,
-        limit,
-        offset
-    )
-    .fetch_all(pool)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"
-        SELECT count(*) AS "count!"
-        FROM approvals a
-        WHERE $1
-           OR (a.initiator_org_id = $2 AND ($3 OR $5 OR $7))
-           OR (a.status <> 'draft' AND ($4 OR $5 OR $7) AND EXISTS (
-                   SELECT 1 FROM approval_participants p
-                   WHERE p.approval_id = a.id AND p.organisation_id = $2))
-           OR (a.status <> 'draft' AND a.is_public AND $6)
-        "#,
-        actor.is_admin,
-        actor.organisation_id,
-        r.create,
-        r.participate,
-        r.view,
-        r.view_public,
-        actor.is_head
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((rows, total))
 }
 
 /// An action of a participant with what the actions table shows.

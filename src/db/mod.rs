@@ -1,5 +1,6 @@
 //! SQL, one file per aggregate. Functions take the pool or an open transaction explicitly.
 
+pub mod approval_list;
 pub mod approvals;
 pub mod audit;
 pub mod documents;

@@ -4,6 +4,7 @@ mod auth;
 mod case_file;
 mod helpers;
 mod lifecycle;
+mod list;
 mod notices;
 mod object_storage;
 mod repeat;

@@ -1,0 +1,355 @@
+//! The «Согласования» list: what a user may see, filtered, sorted and paged. The query is
+//! built from parts because the filters and the sort vary; every value goes in as a bound
+//! parameter, and sort columns come from a fixed list.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::domain::{access::Actor, lifecycle::Status};
+
+/// A range of dates, either end open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// What the user asked the list to show.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Part of the number, name, subject or address of works.
+    pub text: Option<String>,
+    pub status: Option<Status>,
+    pub initiator_org_id: Option<i64>,
+    pub created: DateRange,
+    pub launched: DateRange,
+    pub planned_completion: DateRange,
+    pub completed: DateRange,
+    /// «На рассмотрении в моей организации»: the user's organisation must decide now.
+    pub mine: bool,
+    /// «Просроченные»: a participant is past its deadline without a decision.
+    pub overdue: bool,
+}
+
+/// A column the list sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortColumn {
+    Review,
+    Number,
+    Status,
+    Name,
+    Initiator,
+    Created,
+    Launched,
+    PlannedCompletion,
+    Completed,
+    Author,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 10] = [
+        SortColumn::Review,
+        SortColumn::Number,
+        SortColumn::Status,
+        SortColumn::Name,
+        SortColumn::Initiator,
+        SortColumn::Created,
+        SortColumn::Launched,
+        SortColumn::PlannedCompletion,
+        SortColumn::Completed,
+        SortColumn::Author,
+    ];
+
+    /// Its name in the URL.
+    pub fn key(self) -> &'static str {
+        match self {
+            SortColumn::Review => "review",
+            SortColumn::Number => "number",
+            SortColumn::Status => "status",
+            SortColumn::Name => "name",
+            SortColumn::Initiator => "initiator",
+            SortColumn::Created => "created",
+            SortColumn::Launched => "launched",
+            SortColumn::PlannedCompletion => "planned",
+            SortColumn::Completed => "completed",
+            SortColumn::Author => "author",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            SortColumn::Review => "my_turn",
+            SortColumn::Number => "a.number",
+            SortColumn::Status => "a.status",
+            SortColumn::Name => "a.name",
+            SortColumn::Initiator => "o.short_name",
+            SortColumn::Created => "a.created_at",
+            SortColumn::Launched => "a.launched_at",
+            SortColumn::PlannedCompletion => "a.planned_completion_date",
+            SortColumn::Completed => "a.completed_at",
+            SortColumn::Author => "u.full_name",
+        }
+    }
+}
+
+/// The order of the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            column: SortColumn::Created,
+            descending: true,
+        }
+    }
+}
+
+/// One row of the list.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub name: String,
+    pub initiator_name: String,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub planned_completion_date: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub author_name: String,
+    /// The user's organisation must decide now.
+    pub my_turn: bool,
+    /// The user's organisation must decide now and is past its deadline.
+    pub my_overdue: bool,
+    /// The user's organisation takes part but its step has not started.
+    pub not_yet: bool,
+}
+
+/// How many rows the list counts exactly; above it the total reads «более N».
+pub const COUNT_LIMIT: i64 = 10_000;
+
+/// The total of a filtered list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    Exactly(i64),
+    MoreThan(i64),
+}
+
+/// Undecided participant of the user's organisation in a running approval; `$org` is bound
+/// by the caller as the first push.
+const MY_SEAT: &str = "SELECT 1 FROM approval_participants p \
+     JOIN approval_steps s ON s.id = p.step_id \
+     WHERE p.approval_id = a.id AND p.organisation_id = ";
+
+fn push_row_select(q: &mut QueryBuilder<'_, Postgres>, actor: &Actor) {
+    q.push(
+        "SELECT a.id, a.number, a.status, a.name, o.short_name AS initiator_name, \
+         a.created_at, a.launched_at, a.planned_completion_date, a.completed_at, \
+         u.full_name AS author_name, ",
+    );
+    q.push("(a.status = 'running' AND EXISTS (")
+        .push(MY_SEAT)
+        .push_bind(actor.organisation_id)
+        .push(
+            " AND p.decision IS NULL \
+             AND (NOT p.is_mandatory OR s.position <= a.current_step))) AS my_turn, ",
+        );
+    q.push("(a.status = 'running' AND EXISTS (")
+        .push(MY_SEAT)
+        .push_bind(actor.organisation_id)
+        .push(" AND p.decision IS NULL AND p.is_overdue)) AS my_overdue, ");
+    q.push("(a.status = 'running' AND EXISTS (")
+        .push(MY_SEAT)
+        .push_bind(actor.organisation_id)
+        .push(
+            " AND p.decision IS NULL AND p.is_mandatory \
+             AND s.position > a.current_step)) AS not_yet ",
+        );
+    q.push(
+        "FROM approvals a \
+         JOIN organisations o ON o.id = a.initiator_org_id \
+         JOIN users u ON u.id = a.last_changed_by ",
+    );
+}
+
+/// `WHERE` with what the actor may see (spec §1) and the filter; filters only narrow it.
+fn push_where(q: &mut QueryBuilder<'_, Postgres>, actor: &Actor, filter: &ListFilter) {
+    let r = actor.rights;
+    q.push("WHERE (");
+    if actor.is_admin {
+        q.push("true");
+    } else {
+        q.push("false");
+        if r.create || r.view || actor.is_head {
+            q.push(" OR a.initiator_org_id = ")
+                .push_bind(actor.organisation_id);
+        }
+        if r.participate || r.view || actor.is_head {
+            q.push(
+                " OR (a.status <> 'draft' AND EXISTS (SELECT 1 FROM approval_participants p \
+                 WHERE p.approval_id = a.id AND p.organisation_id = ",
+            )
+            .push_bind(actor.organisation_id)
+            .push("))");
+        }
+        if r.view_public {
+            q.push(" OR (a.status <> 'draft' AND a.is_public)");
+        }
+    }
+    q.push(")");
+
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", escape_like(text));
+        q.push(" AND (a.number ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.subject ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.works_address ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(status) = filter.status {
+        q.push(" AND a.status = ").push_bind(status.as_db());
+    }
+    if let Some(initiator) = filter.initiator_org_id {
+        q.push(" AND a.initiator_org_id = ").push_bind(initiator);
+    }
+    push_instant_range(q, "a.created_at", filter.created);
+    push_instant_range(q, "a.launched_at", filter.launched);
+    push_instant_range(q, "a.completed_at", filter.completed);
+    if let Some(from) = filter.planned_completion.from {
+        q.push(" AND a.planned_completion_date >= ").push_bind(from);
+    }
+    if let Some(to) = filter.planned_completion.to {
+        q.push(" AND a.planned_completion_date <= ").push_bind(to);
+    }
+    if filter.mine {
+        q.push(" AND a.status = 'running' AND EXISTS (")
+            .push(MY_SEAT)
+            .push_bind(actor.organisation_id)
+            .push(
+                " AND p.decision IS NULL \
+                 AND (NOT p.is_mandatory OR s.position <= a.current_step))",
+            );
+    }
+    if filter.overdue {
+        q.push(
+            " AND a.status = 'running' AND EXISTS (SELECT 1 FROM approval_participants p \
+             WHERE p.approval_id = a.id AND p.decision IS NULL AND p.is_overdue)",
+        );
+    }
+}
+
+/// A Moscow-date range over an instant column: from the first moment of `from` to before
+/// the first moment of the day after `to`.
+fn push_instant_range(q: &mut QueryBuilder<'_, Postgres>, column: &str, range: DateRange) {
+    if let Some(from) = range.from {
+        q.push(format!(" AND {column} >= "))
+            .push_bind(crate::clock::moscow_midnight(from));
+    }
+    if let Some(to) = range.to {
+        q.push(format!(" AND {column} < "))
+            .push_bind(crate::clock::moscow_midnight(
+                crate::domain::dates::add_days(to, 1),
+            ));
+    }
+}
+
+/// `text` with the `LIKE` wildcards taken literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// One page of the approvals the actor may see, filtered and sorted.
+pub async fn page(
+    pool: &PgPool,
+    actor: &Actor,
+    filter: &ListFilter,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ListRow>> {
+    let mut q = QueryBuilder::new("");
+    push_row_select(&mut q, actor);
+    push_where(&mut q, actor, filter);
+    let direction = if sort.descending { "DESC" } else { "ASC" };
+    // Empty dates sort last either way; the id keeps equal rows in a stable order.
+    q.push(format!(
+        " ORDER BY {} {direction} NULLS LAST, a.id {direction}",
+        sort.column.expression()
+    ));
+    q.push(" LIMIT ").push_bind(limit);
+    q.push(" OFFSET ").push_bind(offset);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// Every row of the filtered list, for the export.
+pub async fn all(
+    pool: &PgPool,
+    actor: &Actor,
+    filter: &ListFilter,
+    sort: Sort,
+) -> sqlx::Result<Vec<ListRow>> {
+    page(pool, actor, filter, sort, i64::MAX, 0).await
+}
+
+/// How many rows the filtered list has, counted up to `COUNT_LIMIT`.
+pub async fn total(pool: &PgPool, actor: &Actor, filter: &ListFilter) -> sqlx::Result<Total> {
+    let mut q = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM approvals a ");
+    push_where(&mut q, actor, filter);
+    q.push(" LIMIT ")
+        .push_bind(COUNT_LIMIT + 1)
+        .push(") counted");
+    let (count,): (i64,) = q.build_query_as().fetch_one(pool).await?;
+    Ok(if count > COUNT_LIMIT {
+        Total::MoreThan(COUNT_LIMIT)
+    } else {
+        Total::Exactly(count)
+    })
+}
+
+/// The organisations that initiate approvals (the utilities), for the «Инициатор» filter.
+pub async fn initiators(pool: &PgPool) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(
+        "SELECT id, short_name FROM organisations WHERE kind = 'rso' ORDER BY short_name, id"
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.short_name)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_searched_for_literally() {
+        assert_eq!(escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
+        assert_eq!(escape_like("Невский"), "Невский");
+    }
+
+    #[test]
+    fn every_sort_column_has_a_key_that_reads_back() {
+        for column in SortColumn::ALL {
+            assert_eq!(SortColumn::from_key(column.key()), Some(column));
+        }
+        assert_eq!(SortColumn::from_key("a.id; DROP TABLE approvals"), None);
+    }
+}

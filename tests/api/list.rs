@@ -1,0 +1,340 @@
+//! The «Согласования» list: marks, filters in the URL, sorting, paging.
+
+use chrono::Duration;
+use essk_approvals::dates_refresh;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, User, texts};
+
+/// The numbers the list shows at `url`, in order.
+async fn numbers(user: &User, url: &str) -> Vec<String> {
+    let page = user.page(url).await;
+    texts(&page, "table.approvals tbody td:nth-child(2) a")
+}
+
+async fn number_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar!("SELECT number FROM approvals WHERE id = $1", id)
+        .fetch_one(&app.db)
+        .await
+        .expect("number")
+}
+
+/// Sets stored columns of an approval directly, to give the list varied rows.
+async fn set(app: &TestApp, id: i64, column: &str, value: &str) {
+    sqlx::query(&format!(
+        "UPDATE approvals SET {column} = $2::text::{} WHERE id = $1",
+        match column {
+            "created_at" | "launched_at" | "completed_at" => "timestamptz",
+            "planned_completion_date" => "date",
+            _ => "text",
+        }
+    ))
+    .bind(id)
+    .bind(value)
+    .execute(&app.db)
+    .await
+    .expect("update");
+}
+
+/// Three drafts of `rso` with distinct names, subjects, addresses and creation dates.
+async fn three_drafts(app: &TestApp, rso: &User) -> [i64; 3] {
+    let route = app.route_id().await;
+    let a = rso.create_draft(route, "Котельная на Лиговском").await;
+    let b = rso.create_draft(route, "Школа № 5").await;
+    let c = rso.create_draft(route, "Поликлиника").await;
+    set(app, a, "works_address", "Лиговский пр., д. 10").await;
+    set(app, b, "subject", "Ремонт теплотрассы 100%_готов").await;
+    set(app, a, "created_at", "2027-01-10 12:00+03").await;
+    set(app, b, "created_at", "2027-02-10 00:30+03").await;
+    set(app, c, "created_at", "2027-03-10 23:50+03").await;
+    [a, b, c]
+}
+
+#[tokio::test]
+async fn search_and_date_filters_narrow_the_list_and_live_in_the_url() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let [a, b, c] = three_drafts(&app, &rso).await;
+    let (na, nb, nc) = (
+        number_of(&app, a).await,
+        number_of(&app, b).await,
+        number_of(&app, c).await,
+    );
+
+    assert_eq!(
+        numbers(&rso, "/approvals").await,
+        [nc.as_str(), nb.as_str(), na.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, &format!("/approvals?q={nb}")).await,
+        [nb.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?q=%D1%88%D0%BA%D0%BE%D0%BB%D0%B0").await,
+        [nb.as_str()],
+        "name, any case"
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?q=Лиговский пр").await,
+        [na.as_str()],
+        "address"
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?q=100%25_").await,
+        [nb.as_str()],
+        "subject, wildcards literal"
+    );
+    assert!(numbers(&rso, "/approvals?q=100%25x").await.is_empty());
+
+    // Moscow dates: 00:30 on 10.02 and 23:50 on 10.03 belong to those days.
+    assert_eq!(
+        numbers(
+            &rso,
+            "/approvals?created_from=2027-02-10&created_to=2027-02-10"
+        )
+        .await,
+        [nb.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?created_from=10.03.2027").await,
+        [nc.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?created_to=2027-02-09").await,
+        [na.as_str()]
+    );
+
+    let page = rso.page("/approvals?created_from=завтра&q=Школа").await;
+    assert_eq!(
+        texts(&page, "div.error li"),
+        ["«Дата создания» с: «завтра» — не дата (нужно ДД.ММ.ГГГГ); условие не учтено."]
+    );
+    assert_eq!(
+        texts(&page, "table.approvals tbody td:nth-child(2) a"),
+        [nb.as_str()],
+        "the rest of the filter still applies"
+    );
+    assert_eq!(
+        page.select(&scraper::Selector::parse("details.filters[open] input[name=q]").expect("s"))
+            .next()
+            .and_then(|i| i.value().attr("value")),
+        Some("Школа"),
+        "the form shows the filter it applied"
+    );
+}
+
+#[tokio::test]
+async fn status_initiator_and_the_review_filters() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let draft = rso.create_draft(app.route_id().await, "Черновик").await;
+    let running = app.ready_draft(&rso).await;
+    rso.post_form(&format!("/approvals/{running}/launch"), &[])
+        .await;
+    let rso2 = app.login("rso2").await;
+    let foreign = rso2.create_draft(app.route_id().await, "Чужой").await;
+    let (nd, nr, nf) = (
+        number_of(&app, draft).await,
+        number_of(&app, running).await,
+        number_of(&app, foreign).await,
+    );
+
+    assert_eq!(
+        numbers(&rso, "/approvals?status=running").await,
+        [nr.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, "/approvals?status=draft").await,
+        [nd.as_str()]
+    );
+    let admin = app.login("admin").await;
+    let rso_org = sqlx::query_scalar!("SELECT organisation_id FROM users WHERE login = 'rso2'")
+        .fetch_one(&app.db)
+        .await
+        .expect("org");
+    assert_eq!(
+        numbers(&admin, &format!("/approvals?initiator={rso_org}")).await,
+        [nf.as_str()]
+    );
+    assert!(
+        numbers(&rso, &format!("/approvals?initiator={rso_org}"))
+            .await
+            .is_empty(),
+        "a filter never widens what the user sees"
+    );
+
+    let kga = app.login("kga").await;
+    assert_eq!(numbers(&kga, "/approvals").await, [nr.as_str()]);
+    assert_eq!(
+        numbers(&kga, "/approvals?status=draft").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(numbers(&kga, "/approvals?mine=1").await, [nr.as_str()]);
+    let gati = app.login("gati").await;
+    assert!(
+        numbers(&gati, "/approvals?mine=1").await.is_empty(),
+        "ГАТИ's step has not started"
+    );
+    assert!(numbers(&kga, "/approvals?overdue=1").await.is_empty());
+
+    // Past step 1's deadline (20.03) the undecided participants are overdue.
+    app.clock.set(app.clock.now() + Duration::days(9));
+    dates_refresh::refresh_stale(&app.db, app.clock.now(), None)
+        .await
+        .expect("refresh");
+    assert_eq!(numbers(&kga, "/approvals?overdue=1").await, [nr.as_str()]);
+    assert_eq!(
+        numbers(&rso, "/approvals?overdue=1").await,
+        [nr.as_str()],
+        "the initiator sees its late approval"
+    );
+    let page = kga.page("/approvals").await;
+    assert_eq!(texts(&page, "td.marks span.mark.decide").len(), 1);
+    assert_eq!(texts(&page, "td.marks span.mark.overdue").len(), 1);
+    let page = gati.page("/approvals").await;
+    assert_eq!(texts(&page, "td.marks span.mark.not-yet").len(), 1);
+    assert_eq!(
+        texts(&page, "td.marks span.mark.overdue").len(),
+        0,
+        "ГАТИ is not late"
+    );
+
+    let page = rso.page("/approvals?status=lost&initiator=x").await;
+    assert_eq!(
+        texts(&page, "div.error li"),
+        [
+            "Неизвестный статус в фильтре не учтён.",
+            "Инициатор в фильтре не распознан и не учтён."
+        ]
+    );
+    assert_eq!(
+        texts(&page, "table.approvals tbody td:nth-child(2) a").len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn every_column_sorts_both_ways_and_the_links_keep_the_filter() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let [a, b, c] = three_drafts(&app, &rso).await;
+    let (na, nb, nc) = (
+        number_of(&app, a).await,
+        number_of(&app, b).await,
+        number_of(&app, c).await,
+    );
+    set(&app, a, "planned_completion_date", "2027-05-01").await;
+    set(&app, c, "planned_completion_date", "2027-04-01").await;
+
+    let by = |key: &str, dir: &str| format!("/approvals?sort={key}&dir={dir}");
+    assert_eq!(
+        numbers(&rso, &by("number", "asc")).await,
+        [na.as_str(), nb.as_str(), nc.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, &by("number", "desc")).await,
+        [nc.as_str(), nb.as_str(), na.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, &by("name", "asc")).await,
+        [na.as_str(), nc.as_str(), nb.as_str()],
+        "Котельная, Поликлиника, Школа"
+    );
+    assert_eq!(
+        numbers(&rso, &by("created", "asc")).await,
+        [na.as_str(), nb.as_str(), nc.as_str()]
+    );
+    assert_eq!(
+        numbers(&rso, &by("planned", "asc")).await,
+        [nc.as_str(), na.as_str(), nb.as_str()],
+        "an empty date last"
+    );
+    assert_eq!(
+        numbers(&rso, &by("planned", "desc")).await,
+        [na.as_str(), nc.as_str(), nb.as_str()],
+        "an empty date last either way"
+    );
+    for key in [
+        "review",
+        "status",
+        "initiator",
+        "launched",
+        "completed",
+        "author",
+    ] {
+        for dir in ["asc", "desc"] {
+            let mut shown = numbers(&rso, &by(key, dir)).await;
+            shown.sort();
+            assert_eq!(
+                shown,
+                [na.as_str(), nb.as_str(), nc.as_str()],
+                "{key} {dir}"
+            );
+        }
+    }
+    let unknown = rso.get("/approvals?sort=id;drop&dir=sideways").await;
+    assert_eq!(
+        unknown.status(),
+        StatusCode::OK,
+        "an unknown sort falls back"
+    );
+
+    let page = rso.page("/approvals?q=%D0%BE&sort=name&dir=asc").await;
+    let links: Vec<String> = page
+        .select(&scraper::Selector::parse("table.approvals th a").expect("s"))
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    assert_eq!(links.len(), 10, "every column heading sorts");
+    assert!(links.iter().all(|l| l.contains("q=%D0%BE")), "{links:?}");
+    assert!(
+        links.contains(&"/approvals?q=%D0%BE&sort=name&dir=desc".to_owned()),
+        "{links:?}"
+    );
+    assert_eq!(texts(&page, "th[aria-sort=ascending] a"), ["Наименование"]);
+}
+
+#[tokio::test]
+async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let route = app.route_id().await;
+    let first = rso.create_draft(route, "Образец").await;
+    sqlx::query!(
+        r#"
+        INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
+            created_by, name, subject, works_address, network_kind, created_at,
+            last_changed_by, last_changed_at)
+        SELECT 'Т-' || lpad(g::text, 3, '0'), route_id, route_name, is_public,
+               initiator_org_id, created_by, name, subject, works_address, network_kind,
+               created_at - g * interval '1 minute', last_changed_by, last_changed_at
+        FROM approvals, generate_series(1, 59) g WHERE id = $1
+        "#,
+        first
+    )
+    .execute(&app.db)
+    .await
+    .expect("rows");
+
+    let page = rso.page("/approvals").await;
+    assert_eq!(
+        texts(&page, "table.approvals tbody tr").len(),
+        50,
+        "50 by default"
+    );
+    assert_eq!(texts(&page, "p.list-total"), ["Всего: 60"]);
+    let next = texts(&page, "nav.pager a");
+    assert_eq!(next, ["Вперёд →"]);
+    let second = rso.page("/approvals?page=2").await;
+    assert_eq!(texts(&second, "table.approvals tbody tr").len(), 10);
+    assert_eq!(texts(&second, "nav.pager a"), ["← Назад"]);
+    let small = rso.page("/approvals?per_page=25&page=3").await;
+    assert_eq!(texts(&small, "table.approvals tbody tr").len(), 10);
+    let odd = rso.page("/approvals?per_page=7").await;
+    assert_eq!(
+        texts(&odd, "table.approvals tbody tr").len(),
+        50,
+        "only the offered sizes"
+    );
+    let far = rso.page("/approvals?page=99").await;
+    assert_eq!(texts(&far, "td.empty"), ["Согласований нет."]);
+}
