@@ -126,3 +126,21 @@ pub async fn clear_login_failures(pool: &PgPool, login: &str) -> sqlx::Result<()
         .await?;
     Ok(())
 }
+
+/// The list columns the user chose, if any.
+pub async fn list_columns(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<Vec<String>>> {
+    sqlx::query_scalar!("SELECT list_columns FROM users WHERE id = $1", user_id)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn set_list_columns(pool: &PgPool, user_id: i64, columns: &[String]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE users SET list_columns = $2 WHERE id = $1",
+        user_id,
+        columns
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

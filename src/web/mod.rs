@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/logout", post(auth::logout))
         .route("/approvals", get(approvals::list).post(approvals::create))
         .route("/approvals/new", get(approvals::new_form))
+        .route("/approvals/columns", post(approvals::save_columns))
         .route("/approvals/repeat", get(approvals::repeat_by_number))
         .route(
             "/approvals/{id}/repeat",

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, User, texts};
 /// The numbers the list shows at `url`, in order.
 async fn numbers(user: &User, url: &str) -> Vec<String> {
     let page = user.page(url).await;
-    texts(&page, "table.approvals tbody td:nth-child(2) a")
+    texts(&page, "table.approvals tbody td.number a")
 }
 
 async fn number_of(app: &TestApp, id: i64) -> String {
@@ -110,7 +110,7 @@ async fn search_and_date_filters_narrow_the_list_and_live_in_the_url() {
         ["«Дата создания» с: «завтра» — не дата (нужно ДД.ММ.ГГГГ); условие не учтено."]
     );
     assert_eq!(
-        texts(&page, "table.approvals tbody td:nth-child(2) a"),
+        texts(&page, "table.approvals tbody td.number a"),
         [nb.as_str()],
         "the rest of the filter still applies"
     );
@@ -207,10 +207,7 @@ async fn status_initiator_and_the_review_filters() {
             "Инициатор в фильтре не распознан и не учтён."
         ]
     );
-    assert_eq!(
-        texts(&page, "table.approvals tbody td:nth-child(2) a").len(),
-        2
-    );
+    assert_eq!(texts(&page, "table.approvals tbody td.number a").len(), 2);
 }
 
 #[tokio::test]
@@ -337,4 +334,75 @@ async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
     );
     let far = rso.page("/approvals?page=99").await;
     assert_eq!(texts(&far, "td.empty"), ["Согласований нет."]);
+}
+
+#[tokio::test]
+async fn the_chosen_columns_are_kept_for_the_user_across_logins() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    rso.create_draft(app.route_id().await, "Котельная").await;
+    let all = rso.page("/approvals").await;
+    assert_eq!(texts(&all, "table.approvals thead th").len(), 10);
+
+    let response = rso
+        .post_form(
+            "/approvals/columns",
+            &[
+                ("column", "status"),
+                ("column", "name"),
+                ("column", "no-such-column"),
+                ("back", "/approvals?sort=name&dir=asc"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        "/approvals?sort=name&dir=asc"
+    );
+    let foreign = rso
+        .post_form(
+            "/approvals/columns",
+            &[
+                ("column", "status"),
+                ("column", "name"),
+                ("back", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        foreign.headers()["location"],
+        "/approvals",
+        "only back to the list"
+    );
+
+    let again = app.login("rso").await;
+    let page = again.page("/approvals").await;
+    assert_eq!(
+        texts(&page, "table.approvals thead th"),
+        ["Номер", "Статус", "Наименование"],
+        "«Номер» always, then the chosen ones in the manual's order"
+    );
+    assert_eq!(
+        texts(&page, "table.approvals tbody tr:first-child td"),
+        [
+            number_of_first(&app).await,
+            "Черновик".to_owned(),
+            "Котельная".to_owned()
+        ]
+    );
+    let other = app.login("rso-viewer").await;
+    let page = other.page("/approvals").await;
+    assert_eq!(
+        texts(&page, "table.approvals thead th").len(),
+        10,
+        "a choice is per user"
+    );
+}
+
+async fn number_of_first(app: &TestApp) -> String {
+    sqlx::query_scalar!("SELECT number FROM approvals ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("number")
 }

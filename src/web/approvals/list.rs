@@ -1,7 +1,7 @@
 //! The «Согласования» list: filters, sorting and paging, all in the URL so that a filtered
 //! list can be bookmarked and shared.
 
-use crate::web::extract::Query;
+use crate::web::extract::{Form, Query};
 use askama::Template;
 use axum::{
     extract::State,
@@ -225,14 +225,8 @@ fn read_date(value: &str, label: &str, end: &str, problems: &mut Vec<String>) ->
 struct Row {
     id: i64,
     number: String,
-    status: &'static str,
-    name: String,
-    initiator: String,
-    created: String,
-    launched: String,
-    planned_completion: String,
-    completed: String,
-    author: String,
+    /// The shown columns after «Номер», in order.
+    cells: Vec<String>,
     my_turn: bool,
     my_overdue: bool,
     not_yet: bool,
@@ -268,12 +262,54 @@ struct Choice {
     title: String,
 }
 
+/// A column in the gear's choice.
+struct ColumnChoice {
+    key: &'static str,
+    title: &'static str,
+    shown: bool,
+    /// «Номер» links to the card and is always shown.
+    fixed: bool,
+}
+
+/// Which of `COLUMNS` the user sees: all until a choice is stored; «Номер» always.
+pub fn shown_columns(chosen: Option<&[String]>) -> Vec<SortColumn> {
+    COLUMNS
+        .iter()
+        .map(|&(column, _)| column)
+        .filter(|column| {
+            *column == SortColumn::Number
+                || chosen.is_none_or(|keys| keys.iter().any(|k| k == column.key()))
+        })
+        .collect()
+}
+
+/// The text of one plain column of a row.
+fn cell(row: &db::approval_list::ListRow, column: SortColumn) -> String {
+    match column {
+        SortColumn::Review | SortColumn::Number => String::new(),
+        SortColumn::Status => Status::from_db(&row.status)
+            .map_or("", Status::title)
+            .to_owned(),
+        SortColumn::Name => row.name.clone(),
+        SortColumn::Initiator => row.initiator_name.clone(),
+        SortColumn::Created => format::day_of(row.created_at),
+        SortColumn::Launched => format::opt_day_of(row.launched_at),
+        SortColumn::PlannedCompletion => format::opt_date(row.planned_completion_date),
+        SortColumn::Completed => format::opt_day_of(row.completed_at),
+        SortColumn::Author => row.author_name.clone(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "approvals/list.html")]
 struct ListPage {
     layout: Layout,
     query: ListQuery,
     filtered: bool,
+    show_review: bool,
+    columns: Vec<ColumnChoice>,
+    /// Where the gear's form returns to.
+    here: String,
     problems: Vec<String>,
     headings: Vec<Heading>,
     statuses: Vec<Choice>,
@@ -316,8 +352,11 @@ pub async fn list(
     let total = db::approval_list::total(&state.db, &user.actor, filter).await?;
     let has_next = i64::try_from(rows.len()).unwrap_or(i64::MAX) > *per_page;
 
+    let chosen = db::users::list_columns(&state.db, user.actor.user_id).await?;
+    let shown = shown_columns(chosen.as_deref());
     let headings = COLUMNS
         .iter()
+        .filter(|(column, _)| shown.contains(column))
         .map(|&(column, title)| {
             let current = sort.column == column;
             let descending_next = !(current && sort.descending);
@@ -335,6 +374,20 @@ pub async fn list(
                 },
             }
         })
+        .collect();
+    let columns = COLUMNS
+        .iter()
+        .map(|&(column, title)| ColumnChoice {
+            key: column.key(),
+            title,
+            shown: shown.contains(&column),
+            fixed: column == SortColumn::Number,
+        })
+        .collect();
+    let plain: Vec<SortColumn> = shown
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, SortColumn::Review | SortColumn::Number))
         .collect();
     let statuses = [
         Status::Draft,
@@ -360,16 +413,9 @@ pub async fn list(
         .into_iter()
         .take(usize::try_from(*per_page).unwrap_or(usize::MAX))
         .map(|r| Row {
+            cells: plain.iter().map(|&column| cell(&r, column)).collect(),
             id: r.id,
             number: r.number,
-            status: Status::from_db(&r.status).map_or("", Status::title),
-            name: r.name,
-            initiator: r.initiator_name,
-            created: format::day_of(r.created_at),
-            launched: format::opt_day_of(r.launched_at),
-            planned_completion: format::opt_date(r.planned_completion_date),
-            completed: format::opt_day_of(r.completed_at),
-            author: r.author_name,
             my_turn: r.my_turn,
             my_overdue: r.my_overdue,
             not_yet: r.not_yet,
@@ -379,6 +425,9 @@ pub async fn list(
     let page_view = ListPage {
         layout: Layout::of(&user),
         filtered: query.filtered(),
+        show_review: shown.contains(&SortColumn::Review),
+        columns,
+        here: query.url(|_| {}),
         problems: request.problems.clone(),
         headings,
         statuses,
@@ -402,4 +451,31 @@ pub async fn list(
         query,
     };
     Ok(Html(page_view.render()?))
+}
+
+/// The gear's form: the columns to show, kept for the user.
+pub async fn save_columns(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    let ticked: Vec<&str> = pairs
+        .iter()
+        .filter(|(key, _)| key == "column")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let keys: Vec<String> = COLUMNS
+        .iter()
+        .map(|&(column, _)| column)
+        .filter(|column| *column == SortColumn::Number || ticked.contains(&column.key()))
+        .map(|column| column.key().to_owned())
+        .collect();
+    db::users::set_list_columns(&state.db, user.actor.user_id, &keys).await?;
+    let back = pairs
+        .iter()
+        .find(|(key, _)| key == "back")
+        .map(|(_, value)| value.as_str())
+        .filter(|url| *url == "/approvals" || url.starts_with("/approvals?"))
+        .unwrap_or("/approvals");
+    Ok(Redirect::to(back))
 }
