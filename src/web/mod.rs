@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/approvals", get(approvals::list).post(approvals::create))
         .route("/approvals/new", get(approvals::new_form))
         .route("/approvals/columns", post(approvals::save_columns))
+        .route("/approvals/export", get(approvals::export))
         .route("/approvals/repeat", get(approvals::repeat_by_number))
         .route(
             "/approvals/{id}/repeat",

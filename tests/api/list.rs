@@ -406,3 +406,129 @@ async fn number_of_first(app: &TestApp) -> String {
         .await
         .expect("number")
 }
+
+/// Reads a workbook with openpyxl: every row as strings, dates as `date:YYYY-MM-DD`.
+fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
+    let path = std::env::temp_dir().join(format!("essk-export-{}.xlsx", uuid::Uuid::new_v4()));
+    std::fs::write(&path, bytes).expect("write workbook");
+    let script = r#"
+import datetime, json, sys
+import openpyxl
+sheet = openpyxl.load_workbook(sys.argv[1]).active
+rows = []
+for row in sheet.iter_rows():
+    cells = []
+    for c in row:
+        v = c.value
+        if isinstance(v, datetime.datetime):
+            cells.append("date:" + v.date().isoformat() + "/" + c.number_format)
+        else:
+            cells.append("" if v is None else str(v))
+    rows.append(cells)
+print(json.dumps([sheet.title] + rows, ensure_ascii=False))
+"#;
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 runs (pip install openpyxl; .ci/run does)");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "openpyxl: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let mut all = value.as_array().expect("array").clone();
+    let title = all.remove(0);
+    assert_eq!(title, "Согласования");
+    all.into_iter()
+        .map(|row| {
+            row.as_array()
+                .expect("row")
+                .iter()
+                .map(|c| c.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_export_holds_every_filtered_row_with_the_visible_columns_and_real_dates() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let [a, _, c] = three_drafts(&app, &rso).await;
+    set(&app, c, "planned_completion_date", "2027-04-01").await;
+    let first = number_of(&app, a).await;
+    sqlx::query!(
+        r#"
+        INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
+            created_by, name, subject, works_address, network_kind, created_at,
+            last_changed_by, last_changed_at)
+        SELECT 'Т-' || lpad(g::text, 3, '0'), route_id, route_name, is_public,
+               initiator_org_id, created_by, 'Копия ' || g, subject, works_address,
+               network_kind, created_at, last_changed_by, last_changed_at
+        FROM approvals, generate_series(1, 57) g WHERE id = $1
+        "#,
+        a
+    )
+    .execute(&app.db)
+    .await
+    .expect("rows");
+
+    let response = rso.get("/approvals/export?sort=number&dir=asc").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let rows = read_xlsx(&response.bytes().await.expect("bytes"));
+    assert_eq!(rows.len(), 61, "a header and all 60 rows, past one page");
+    assert_eq!(rows[0][1], "Номер");
+    assert_eq!(rows[0][9], "Автор изменений");
+    assert_eq!(rows[1][1], first);
+    assert_eq!(rows[1][2], "Черновик");
+    assert_eq!(rows[1][3], "Котельная на Лиговском");
+    assert_eq!(rows[1][4], "АО «СТК»");
+    assert_eq!(rows[1][5], "date:2027-01-10/dd.mm.yyyy", "a real date");
+    assert_eq!(rows[1][6], "", "not launched");
+    assert_eq!(rows[1][9], "Смирнова Анна Викторовна");
+
+    rso.post_form(
+        "/approvals/columns",
+        &[("column", "name"), ("column", "planned")],
+    )
+    .await;
+    let filtered = rso.get("/approvals/export?q=%D0%9F%D0%BE%D0%BB%D0%B8%D0%BA%D0%BB%D0%B8%D0%BD%D0%B8%D0%BA%D0%B0").await;
+    let rows = read_xlsx(&filtered.bytes().await.expect("bytes"));
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "Номер".to_owned(),
+                "Наименование".to_owned(),
+                "Плановая дата завершения согласования".to_owned()
+            ],
+            vec![
+                number_of(&app, c).await,
+                "Поликлиника".to_owned(),
+                "date:2027-04-01/dd.mm.yyyy".to_owned()
+            ],
+        ]
+    );
+
+    let kga = app.login("kga").await;
+    let rows = read_xlsx(
+        &kga.get("/approvals/export")
+            .await
+            .bytes()
+            .await
+            .expect("bytes"),
+    );
+    assert_eq!(
+        rows.len(),
+        1,
+        "only the header: drafts of others are not exported"
+    );
+}

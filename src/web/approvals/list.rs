@@ -241,7 +241,7 @@ struct Heading {
 }
 
 /// The column titles of the manual, in order, with their sort columns.
-const COLUMNS: [(SortColumn, &str); 10] = [
+pub(super) const COLUMNS: [(SortColumn, &str); 10] = [
     (SortColumn::Review, "Сейчас на рассмотрении"),
     (SortColumn::Number, "Номер"),
     (SortColumn::Status, "Статус"),
@@ -284,7 +284,7 @@ pub fn shown_columns(chosen: Option<&[String]>) -> Vec<SortColumn> {
 }
 
 /// The text of one plain column of a row.
-fn cell(row: &db::approval_list::ListRow, column: SortColumn) -> String {
+pub(super) fn cell(row: &db::approval_list::ListRow, column: SortColumn) -> String {
     match column {
         SortColumn::Review | SortColumn::Number => String::new(),
         SortColumn::Status => Status::from_db(&row.status)
@@ -310,6 +310,8 @@ struct ListPage {
     columns: Vec<ColumnChoice>,
     /// Where the gear's form returns to.
     here: String,
+    /// The export of this filtered list.
+    export_url: String,
     problems: Vec<String>,
     headings: Vec<Heading>,
     statuses: Vec<Choice>,
@@ -428,6 +430,9 @@ pub async fn list(
         show_review: shown.contains(&SortColumn::Review),
         columns,
         here: query.url(|_| {}),
+        export_url: query
+            .url(|q| q.page.clear())
+            .replacen("/approvals", "/approvals/export", 1),
         problems: request.problems.clone(),
         headings,
         statuses,

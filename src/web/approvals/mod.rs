@@ -2,6 +2,7 @@
 
 mod card;
 mod draft;
+mod export;
 mod list;
 mod repeat;
 
@@ -9,6 +10,7 @@ pub use card::card;
 pub use draft::{
     create, delete, draft_form, edit_form, launch, launch_confirm, new_form, render_edit, update,
 };
+pub use export::export;
 pub use list::{home, list, save_columns};
 pub use repeat::{create_repeat, repeat_by_number, repeat_form};
 
