@@ -41,7 +41,7 @@ drop-test-databases:
 sqlx-prepare:
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_dev)" cargo sqlx prepare -- --all-targets
 
-.PHONY: fuzz bench bench-signatures bench-case-file bench-dates
+.PHONY: fuzz bench bench-signatures bench-case-file bench-dates bench-list
 
 # Fuzzes the signature parser for 60 s, the samples as seed corpus. Needs `cargo install
 # cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take the flags cargo-fuzz passes.
@@ -62,4 +62,7 @@ bench-case-file:
 bench-dates:
 	DATABASE_URL="$$(scripts/ensure-postgres.sh postgres)" cargo bench --bench dates_refresh
 
-bench: bench-signatures bench-case-file bench-dates
+bench-list:
+	scripts/bench-list.sh
+
+bench: bench-signatures bench-case-file bench-dates bench-list

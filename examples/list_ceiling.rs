@@ -1,0 +1,81 @@
+//! The ceiling for the list benchmark (`make bench-list`): a bare axum server that runs only
+//! the list's two queries (the page and its total) for one user and answers with the row
+//! count — no session, no template. `list_ceiling <database url> <address> <login>`.
+
+use std::sync::Arc;
+
+use axum::{Router, extract::State, routing::get};
+use essk_approvals::{
+    db::{
+        self,
+        approval_list::{ListFilter, Sort},
+    },
+    domain::{access::Actor, lifecycle::Status},
+};
+use sqlx::PgPool;
+
+struct Ceiling {
+    pool: PgPool,
+    actor: Actor,
+}
+
+async fn run(ceiling: &Ceiling, filter: &ListFilter) -> String {
+    let rows = db::approval_list::page(
+        &ceiling.pool,
+        &ceiling.actor,
+        filter,
+        Sort::default(),
+        51,
+        0,
+    )
+    .await
+    .map_or(0, |rows| rows.len());
+    let total = db::approval_list::total(&ceiling.pool, &ceiling.actor, filter).await;
+    format!("{rows} {total:?}")
+}
+
+/// The filtered page of the benchmark: running approvals whose text has «дом».
+pub fn filtered() -> ListFilter {
+    ListFilter {
+        text: Some("дом".to_owned()),
+        status: Some(Status::Running),
+        ..ListFilter::default()
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (Some(url), Some(addr), Some(login)) = (args.next(), args.next(), args.next()) else {
+        anyhow::bail!("usage: list_ceiling <database url> <address> <login>");
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&url)
+        .await?;
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+        .bind(&login)
+        .fetch_one(&pool)
+        .await?;
+    let actor = db::users::load_signed_in(&pool, user_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {login}"))?
+        .actor;
+    let ceiling = Arc::new(Ceiling { pool, actor });
+    let app =
+        Router::new()
+            .route(
+                "/first",
+                get(|State(c): State<Arc<Ceiling>>| async move {
+                    run(&c, &ListFilter::default()).await
+                }),
+            )
+            .route(
+                "/filtered",
+                get(|State(c): State<Arc<Ceiling>>| async move { run(&c, &filtered()).await }),
+            )
+            .with_state(ceiling);
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The «Согласования» list under load: `make bench-list`. Fills a fresh database with 100 000
+# approvals (benches/list_fill.sql), starts the release server and, as the ceiling, a bare
+# axum + sqlx server running only the list's queries (examples/list_ceiling.rs), and measures
+# both with wrk: the first page and a filtered page, for a participant user (КГА).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null; then
+    [ "$(id -u)" = 0 ] || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+cargo build --release --bin essk --example list_ceiling
+server_url="$(scripts/ensure-postgres.sh postgres)"
+db="essk_bench_list_$$"
+export DATABASE_URL="${server_url%/*}/$db"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+ceiling_port="$(free_port)"
+base="http://127.0.0.1:$port"
+work="$(mktemp -d -p target bench-list.XXXXXX)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+    [ -n "${KEEP_BENCH_DB:-}" ] ||
+        psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$work/storage" RUST_LOG=warn \
+    ./target/release/essk serve >"$work/server.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+    curl -fs -o /dev/null "$base/login" && break
+    sleep 0.5
+done
+start=$(date +%s)
+psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -f benches/list_fill.sql
+echo "100 000 согласований созданы за $(( $(date +%s) - start )) с"
+
+./target/release/examples/list_ceiling "$DATABASE_URL" "127.0.0.1:$ceiling_port" kga &
+pids+=($!)
+curl -fsS -c "$work/cookies" -H "Origin: $base" -o /dev/null \
+    -d login=kga -d password=demo1234 "$base/login"
+cookie="$(awk '$6 == "essk_session" { print "essk_session=" $7 }' "$work/cookies")"
+[ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
+for _ in $(seq 1 60); do
+    curl -fs -o /dev/null "http://127.0.0.1:$ceiling_port/first" && break
+    sleep 0.5
+done
+
+cat >"$work/report.lua" <<'LUA'
+done = function(summary, latency, requests)
+    io.write(string.format("RESULT %.1f %.2f %.2f\n", summary.requests / (summary.duration / 1e6),
+        latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+LUA
+measure() {
+    local url="$1"; shift
+    wrk -t2 -c8 -d"${BENCH_SECONDS:-15}"s -s "$work/report.lua" "$@" "$url" | awk '/^RESULT/ { print $2, $3, $4 }'
+}
+printf '%-34s %12s %10s %10s\n' "" "запросов/с" "p50, мс" "p95, мс"
+for page in first filtered; do
+    case "$page" in
+        first) path="/approvals" ;;
+        filtered) path="/approvals?q=%D0%B4%D0%BE%D0%BC&status=running" ;;
+    esac
+    curl -fsS -o /dev/null -H "Cookie: $cookie" "$base$path"
+    read -r app_rps app_p50 app_p95 < <(measure "$base$path" -H "Cookie: $cookie")
+    read -r top_rps top_p50 top_p95 < <(measure "http://127.0.0.1:$ceiling_port/$page")
+    printf '%-34s %12s %10s %10s\n' "список ($page), сервер" "$app_rps" "$app_p50" "$app_p95"
+    printf '%-34s %12s %10s %10s\n' "список ($page), только запросы" "$top_rps" "$top_p50" "$top_p95"
+    echo "  доля от потолка: $(echo "scale=2; $app_rps / $top_rps" | bc)"
+done
