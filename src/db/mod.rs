@@ -10,17 +10,25 @@ pub mod schedule;
 pub mod signatures;
 pub mod users;
 
-use sqlx::{PgPool, migrate::MigrateDatabase, postgres::PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::{
+    PgPool,
+    migrate::MigrateDatabase,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
 
 /// Connects to the database, creating it when missing, and brings its schema up to date.
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
     if !sqlx::Postgres::database_exists(database_url).await? {
         sqlx::Postgres::create_database(database_url).await?;
     }
+    // Short queries throughout: compiling them (JIT) costs more than it saves.
+    let options = PgConnectOptions::from_str(database_url)?.options([("jit", "off")]);
     let pool = PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(database_url)
+        .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)

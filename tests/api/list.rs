@@ -334,6 +334,27 @@ async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
     );
     let far = rso.page("/approvals?page=99").await;
     assert_eq!(texts(&far, "td.empty"), ["Согласований нет."]);
+
+    for (more, shown) in [(940, "Всего: 1000"), (1, "Всего: более 1000")] {
+        sqlx::query!(
+            r#"
+            INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
+                created_by, name, subject, works_address, network_kind, created_at,
+                last_changed_by, last_changed_at)
+            SELECT 'М-' || $2::int || '-' || g, route_id, route_name, is_public,
+                   initiator_org_id, created_by, name, subject, works_address, network_kind,
+                   created_at, last_changed_by, last_changed_at
+            FROM approvals, generate_series(1, $2::int) g WHERE id = $1
+            "#,
+            first,
+            more
+        )
+        .execute(&app.db)
+        .await
+        .expect("rows");
+        let page = rso.page("/approvals").await;
+        assert_eq!(texts(&page, "p.list-total"), [shown], "counted up to 1000");
+    }
 }
 
 #[tokio::test]
