@@ -57,19 +57,22 @@ done = function(summary, latency, requests)
 end
 LUA
 measure() {
-    local url="$1"; shift
-    wrk -t2 -c8 -d"${BENCH_SECONDS:-15}"s -s "$work/report.lua" "$@" "$url" | awk '/^RESULT/ { print $2, $3, $4 }'
+    local url="$1" connections="$2"; shift 2
+    wrk -t2 -c"$connections" -d"${BENCH_SECONDS:-15}"s -s "$work/report.lua" "$@" "$url" |
+        awk '/^RESULT/ { print $2, $3, $4 }'
 }
-printf '%-34s %12s %10s %10s\n' "" "запросов/с" "p50, мс" "p95, мс"
+printf '%-44s %12s %10s %10s\n' "" "запросов/с" "p50, мс" "p95, мс"
+for connections in 2 8; do
 for page in first filtered; do
     case "$page" in
         first) path="/approvals" ;;
         filtered) path="/approvals?q=%D0%B4%D0%BE%D0%BC&status=running" ;;
     esac
     curl -fsS -o /dev/null -H "Cookie: $cookie" "$base$path"
-    read -r app_rps app_p50 app_p95 < <(measure "$base$path" -H "Cookie: $cookie")
-    read -r top_rps top_p50 top_p95 < <(measure "http://127.0.0.1:$ceiling_port/$page")
-    printf '%-34s %12s %10s %10s\n' "список ($page), сервер" "$app_rps" "$app_p50" "$app_p95"
-    printf '%-34s %12s %10s %10s\n' "список ($page), только запросы" "$top_rps" "$top_p50" "$top_p95"
+    read -r app_rps app_p50 app_p95 < <(measure "$base$path" "$connections" -H "Cookie: $cookie")
+    read -r top_rps top_p50 top_p95 < <(measure "http://127.0.0.1:$ceiling_port/$page" "$connections")
+    printf '%-44s %12s %10s %10s\n' "$page, $connections соединения, сервер" "$app_rps" "$app_p50" "$app_p95"
+    printf '%-44s %12s %10s %10s\n' "$page, $connections соединения, только запросы" "$top_rps" "$top_p50" "$top_p95"
     echo "  доля от потолка: $(echo "scale=2; $app_rps / $top_rps" | bc)"
+done
 done

@@ -142,7 +142,7 @@ pub struct ListRow {
 }
 
 /// How many rows the list counts exactly; above it the total reads «более N».
-pub const COUNT_LIMIT: i64 = 1_000;
+pub const COUNT_LIMIT: i64 = 500;
 
 /// The total of a filtered list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
