@@ -242,13 +242,16 @@ fn push_where(
     q.push(")");
 
     if let Some(text) = &filter.text {
-        // The expression of `approvals_search_idx` (migration 0012), so the index serves it.
-        let pattern = format!("%{}%", escape_like(&text.replace('\u{1f}', "")));
-        q.push(
-            " AND (a.number || E'\\x1f' || a.name || E'\\x1f' || a.subject || E'\\x1f' \
-             || a.works_address) ILIKE ",
-        )
-        .push_bind(pattern);
+        let pattern = format!("%{}%", escape_like(text));
+        q.push(" AND (a.number ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.subject ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR a.works_address ILIKE ")
+            .push_bind(pattern)
+            .push(")");
     }
     if let Some(status) = filter.status {
         q.push(" AND a.status = ").push_bind(status.as_db());
