@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     body::Body,
     extract::State,
-    http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
 use tokio_stream::wrappers::ReceiverStream;
@@ -14,7 +13,7 @@ use super::{
     AppState,
     approvals::{Visible, load_visible},
     auth::CurrentUser,
-    documents::content_disposition,
+    documents::attachment,
 };
 use crate::{
     case_file::{self, CaseDocument, Inventory, archive, inventory_pdf},
@@ -108,16 +107,4 @@ async fn render_pdf(inventory: Inventory) -> AppResult<Vec<u8>> {
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(AppError::Internal)
-}
-
-fn attachment(
-    content_type: &'static str,
-    name: &str,
-) -> AppResult<[(header::HeaderName, HeaderValue); 2]> {
-    let disposition = HeaderValue::from_str(&content_disposition(name))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok([
-        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (header::CONTENT_DISPOSITION, disposition),
-    ])
 }

@@ -160,6 +160,19 @@ pub fn content_disposition(name: &str) -> String {
     )
 }
 
+/// The headers of a download named `name`.
+pub fn attachment(
+    content_type: &'static str,
+    name: &str,
+) -> AppResult<[(header::HeaderName, HeaderValue); 2]> {
+    let disposition = HeaderValue::from_str(&content_disposition(name))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok([
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CONTENT_DISPOSITION, disposition),
+    ])
+}
+
 #[tracing::instrument(name = "documents.upload", skip_all, fields(approval.id = id))]
 pub async fn upload_to_folder(
     State(state): State<AppState>,

@@ -504,6 +504,11 @@ async fn the_export_holds_every_filtered_row_with_the_visible_columns_and_real_d
         response.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"____________.xlsx\"; \
+         filename*=UTF-8''%D0%A1%D0%BE%D0%B3%D0%BB%D0%B0%D1%81%D0%BE%D0%B2%D0%B0%D0%BD%D0%B8%D1%8F.xlsx"
+    );
     let rows = read_xlsx(&response.bytes().await.expect("bytes"));
     assert_eq!(rows.len(), 61, "a header and all 60 rows, past one page");
     assert_eq!(rows[0][1], "Номер");

@@ -3,7 +3,6 @@
 
 use axum::{
     extract::State,
-    http::header,
     response::{IntoResponse, Response},
 };
 use chrono::{Datelike, NaiveDate};
@@ -14,7 +13,7 @@ use crate::{
     clock::moscow_date,
     db::{self, approval_list::ListRow, approval_list::SortColumn},
     error::{AppError, AppResult},
-    web::{AppState, auth::CurrentUser, extract::Query},
+    web::{AppState, auth::CurrentUser, documents::attachment, extract::Query},
 };
 
 /// «Сейчас на рассмотрении» in words, for a sheet that has no icons.
@@ -115,17 +114,9 @@ pub async fn export(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
-    let disposition = "attachment; filename=\"approvals.xlsx\"; \
-                       filename*=UTF-8''%D0%A1%D0%BE%D0%B3%D0%BB%D0%B0%D1%81%D0%BE%D0%B2%D0%B0%D0%BD%D0%B8%D1%8F.xlsx";
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    let headers = attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Согласования.xlsx",
+    )?;
+    Ok((headers, bytes).into_response())
 }
