@@ -1,6 +1,7 @@
 //! The ceiling for the list benchmark (`make bench-list`): a bare axum server that runs only
-//! the list's two queries (the page and its total) for one user and answers with the row
-//! count — no session, no template. `list_ceiling <database url> <address> <login>`.
+//! the list's queries (the viewer's scope, the page and its total) for one user and answers
+//! with the row count — no session, no template.
+//! `list_ceiling <database url> <address> <login>`.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use axum::{Router, extract::State, routing::get};
 use essk_approvals::{
     db::{
         self,
-        approval_list::{ListFilter, Sort},
+        approval_list::{ListFilter, Sort, Viewer},
     },
     domain::{access::Actor, lifecycle::Status},
 };
@@ -20,17 +21,13 @@ struct Ceiling {
 }
 
 async fn run(ceiling: &Ceiling, filter: &ListFilter) -> String {
-    let rows = db::approval_list::page(
-        &ceiling.pool,
-        &ceiling.actor,
-        filter,
-        Sort::default(),
-        51,
-        0,
-    )
-    .await
-    .map_or(0, |rows| rows.len());
-    let total = db::approval_list::total(&ceiling.pool, &ceiling.actor, filter).await;
+    let Ok(viewer) = Viewer::of(&ceiling.pool, &ceiling.actor).await else {
+        return "no viewer".to_owned();
+    };
+    let rows = db::approval_list::page(&ceiling.pool, viewer, filter, Sort::default(), 51, 0)
+        .await
+        .map_or(0, |rows| rows.len());
+    let total = db::approval_list::total(&ceiling.pool, viewer, filter).await;
     format!("{rows} {total:?}")
 }
 

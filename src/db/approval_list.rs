@@ -189,32 +189,35 @@ fn push_row_select(q: &mut QueryBuilder<'_, Postgres>, actor: &Actor) {
     );
 }
 
-/// What the visibility check needs to know beyond the actor's rights.
+/// The user the list is for: the actor's rights, and what the visibility check needs to
+/// know beyond them. Read once per request and shared by the page and its total.
 #[derive(Clone, Copy, Debug)]
-struct Scope {
+pub struct Viewer<'a> {
+    pub actor: &'a Actor,
     /// The actor's organisation takes part in some approval (otherwise the check of
     /// participation is left out: it could only slow the query down).
     participates: bool,
 }
 
-async fn scope(pool: &PgPool, actor: &Actor) -> sqlx::Result<Scope> {
-    let participates = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM approval_participants WHERE organisation_id = $1)
-           AS "participates!""#,
-        actor.organisation_id
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(Scope { participates })
+impl<'a> Viewer<'a> {
+    pub async fn of(pool: &PgPool, actor: &'a Actor) -> sqlx::Result<Viewer<'a>> {
+        let participates = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM approval_participants WHERE organisation_id = $1)
+               AS "participates!""#,
+            actor.organisation_id
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok(Viewer {
+            actor,
+            participates,
+        })
+    }
 }
 
 /// `WHERE` with what the actor may see (spec §1) and the filter; filters only narrow it.
-fn push_where(
-    q: &mut QueryBuilder<'_, Postgres>,
-    actor: &Actor,
-    scope: Scope,
-    filter: &ListFilter,
-) {
+fn push_where(q: &mut QueryBuilder<'_, Postgres>, viewer: Viewer<'_>, filter: &ListFilter) {
+    let actor = viewer.actor;
     let r = actor.rights;
     q.push("WHERE (");
     if actor.is_admin {
@@ -225,7 +228,7 @@ fn push_where(
             q.push(" OR a.initiator_org_id = ")
                 .push_bind(actor.organisation_id);
         }
-        if (r.participate || r.view || actor.is_head) && scope.participates {
+        if (r.participate || r.view || actor.is_head) && viewer.participates {
             // `OFFSET 0` keeps the check a probe per row: hashing every approval the
             // organisation takes part in would cost more than reading one page.
             q.push(
@@ -312,19 +315,18 @@ fn escape_like(text: &str) -> String {
     escaped
 }
 
-/// One page of the approvals the actor may see, filtered and sorted.
+/// One page of the approvals the viewer may see, filtered and sorted.
 pub async fn page(
     pool: &PgPool,
-    actor: &Actor,
+    viewer: Viewer<'_>,
     filter: &ListFilter,
     sort: Sort,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
-    let scope = scope(pool, actor).await?;
     let mut q = QueryBuilder::new("");
-    push_row_select(&mut q, actor);
-    push_where(&mut q, actor, scope, filter);
+    push_row_select(&mut q, viewer.actor);
+    push_where(&mut q, viewer, filter);
     let direction = if sort.descending { "DESC" } else { "ASC" };
     // Empty dates sort last either way; the id keeps equal rows in a stable order. Columns
     // that are never empty keep the default, which their indexes share.
@@ -345,18 +347,17 @@ pub async fn page(
 /// Every row of the filtered list, for the export.
 pub async fn all(
     pool: &PgPool,
-    actor: &Actor,
+    viewer: Viewer<'_>,
     filter: &ListFilter,
     sort: Sort,
 ) -> sqlx::Result<Vec<ListRow>> {
-    page(pool, actor, filter, sort, i64::MAX, 0).await
+    page(pool, viewer, filter, sort, i64::MAX, 0).await
 }
 
 /// How many rows the filtered list has, counted up to `COUNT_LIMIT`.
-pub async fn total(pool: &PgPool, actor: &Actor, filter: &ListFilter) -> sqlx::Result<Total> {
-    let scope = scope(pool, actor).await?;
+pub async fn total(pool: &PgPool, viewer: Viewer<'_>, filter: &ListFilter) -> sqlx::Result<Total> {
     let mut q = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM approvals a ");
-    push_where(&mut q, actor, scope, filter);
+    push_where(&mut q, viewer, filter);
     q.push(" LIMIT ")
         .push_bind(COUNT_LIMIT + 1)
         .push(") counted");

@@ -11,7 +11,10 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use super::list::{COLUMNS, ListQuery, cell, shown_columns};
 use crate::{
     clock::moscow_date,
-    db::{self, approval_list::ListRow, approval_list::SortColumn},
+    db::{
+        self,
+        approval_list::{ListRow, SortColumn, Viewer},
+    },
     error::{AppError, AppResult},
     web::{AppState, auth::CurrentUser, documents::attachment, extract::Query},
 };
@@ -106,8 +109,8 @@ pub async fn export(
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
     let request = query.read();
-    let rows =
-        db::approval_list::all(&state.db, &user.actor, &request.filter, request.sort).await?;
+    let viewer = Viewer::of(&state.db, &user.actor).await?;
+    let rows = db::approval_list::all(&state.db, viewer, &request.filter, request.sort).await?;
     let chosen = db::users::list_columns(&state.db, user.actor.user_id).await?;
     let columns = shown_columns(chosen.as_deref());
     let bytes = tokio::task::spawn_blocking(move || workbook(&columns, &rows))

@@ -14,7 +14,7 @@ use super::Layout;
 use crate::{
     db::{
         self,
-        approval_list::{DateRange, ListFilter, Sort, SortColumn, Total},
+        approval_list::{DateRange, ListFilter, Sort, SortColumn, Total, Viewer},
     },
     domain::lifecycle::Status,
     error::AppResult,
@@ -185,23 +185,9 @@ impl ListQuery {
 
     /// Whether any filter is set (the «Фильтры» panel then opens by itself).
     fn filtered(&self) -> bool {
-        [
-            &self.q,
-            &self.status,
-            &self.initiator,
-            &self.created_from,
-            &self.created_to,
-            &self.launched_from,
-            &self.launched_to,
-            &self.planned_from,
-            &self.planned_to,
-            &self.completed_from,
-            &self.completed_to,
-            &self.mine,
-            &self.overdue,
-        ]
-        .iter()
-        .any(|v| !v.trim().is_empty())
+        self.pairs().iter().any(|(key, value)| {
+            !matches!(*key, "sort" | "dir" | "page" | "per_page") && !value.trim().is_empty()
+        })
     }
 }
 
@@ -342,16 +328,17 @@ pub async fn list(
         per_page,
         ..
     } = &request;
+    let viewer = Viewer::of(&state.db, &user.actor).await?;
     let rows = db::approval_list::page(
         &state.db,
-        &user.actor,
+        viewer,
         filter,
         *sort,
         per_page + 1,
         (page - 1).saturating_mul(*per_page),
     )
     .await?;
-    let total = db::approval_list::total(&state.db, &user.actor, filter).await?;
+    let total = db::approval_list::total(&state.db, viewer, filter).await?;
     let has_next = i64::try_from(rows.len()).unwrap_or(i64::MAX) > *per_page;
 
     let chosen = db::users::list_columns(&state.db, user.actor.user_id).await?;
