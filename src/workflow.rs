@@ -136,6 +136,31 @@ async fn lock_draft(
     Ok(())
 }
 
+/// Inserts a draft with the next number of its year on an active route; returns its id and
+/// number.
+async fn insert_draft_on(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    route_id: i64,
+    fields: &ApprovalFields,
+    now: DateTime<Utc>,
+) -> AppResult<(i64, String)> {
+    let (route_name, is_public) = db::routes::find_active(conn, route_id)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Выбранный маршрут недоступен.".into()))?;
+    let year = now.with_timezone(&Moscow).year();
+    let draft = db::approvals::insert_draft(
+        conn,
+        actor,
+        (route_id, &route_name, is_public),
+        fields,
+        year,
+        now,
+    )
+    .await?;
+    Ok(draft)
+}
+
 /// Creates a draft on an active route; returns its id.
 pub async fn create_draft(
     pool: &PgPool,
@@ -151,19 +176,7 @@ pub async fn create_draft(
         ));
     }
     let mut tx = pool.begin().await?;
-    let (route_name, is_public) = db::routes::find_active(&mut tx, route_id)
-        .await?
-        .ok_or_else(|| AppError::BadRequest("Выбранный маршрут недоступен.".into()))?;
-    let year = now.with_timezone(&Moscow).year();
-    let (id, number) = db::approvals::insert_draft(
-        &mut tx,
-        actor,
-        (route_id, &route_name, is_public),
-        fields,
-        year,
-        now,
-    )
-    .await?;
+    let (id, number) = insert_draft_on(&mut tx, actor, route_id, fields, now).await?;
     let details = format!("Создан черновик {number}: «{}»", fields.name);
     db::audit::record(&mut tx, id, actor.user_id, now, "created", &details).await?;
     tx.commit().await?;
@@ -211,7 +224,12 @@ pub async fn create_repeat(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
-    let source = db::approvals::lock_repeat_source(&mut tx, request.primary_id)
+    // Lock first, then read in a statement of its own: a start that waited for the lock
+    // sees the repeat the other one committed.
+    db::approvals::lock_status(&mut tx, request.primary_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let source = db::approvals::repeat_source(&mut tx, request.primary_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(refusal) = repeat_refusal(actor, &source)? {
@@ -226,19 +244,7 @@ pub async fn create_repeat(
             )
         })?,
     };
-    let (route_name, is_public) = db::routes::find_active(&mut tx, route_id)
-        .await?
-        .ok_or_else(|| AppError::BadRequest("Выбранный маршрут недоступен.".into()))?;
-    let year = now.with_timezone(&Moscow).year();
-    let (id, number) = db::approvals::insert_draft(
-        &mut tx,
-        actor,
-        (route_id, &route_name, is_public),
-        request.fields,
-        year,
-        now,
-    )
-    .await?;
+    let (id, number) = insert_draft_on(&mut tx, actor, route_id, request.fields, now).await?;
     db::approvals::set_primary(&mut tx, id, source.id).await?;
     let mut copied = 0;
     for &document_id in request.document_ids {

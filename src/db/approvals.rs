@@ -512,7 +512,7 @@ pub async fn number_of(conn: &mut PgConnection, approval_id: i64) -> sqlx::Resul
         .await
 }
 
-/// An approval as the start of its repeat needs it, locked until the transaction ends.
+/// An approval as the start of its repeat needs it.
 #[derive(Debug, Clone)]
 pub struct RepeatSource {
     pub id: i64,
@@ -524,16 +524,21 @@ pub struct RepeatSource {
     pub repeat_number: Option<String>,
 }
 
-/// Locks the approval whose repeat is being started, so that two starts queue, then reads
-/// it. The read is a statement of its own: one that waited for the lock sees the repeat the
-/// other start committed.
-pub async fn lock_repeat_source(
-    conn: &mut PgConnection,
-    id: i64,
-) -> sqlx::Result<Option<RepeatSource>> {
-    if lock_status(conn, id).await?.is_none() {
-        return Ok(None);
+impl From<&ApprovalRow> for RepeatSource {
+    fn from(a: &ApprovalRow) -> Self {
+        RepeatSource {
+            id: a.id,
+            number: a.number.clone(),
+            status: a.status.clone(),
+            initiator_org_id: a.initiator_org_id,
+            route_id: a.route_id,
+            repeat_number: a.repeat_number.clone(),
+        }
     }
+}
+
+/// The approval as the start of its repeat needs it.
+pub async fn repeat_source(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<RepeatSource>> {
     sqlx::query_as!(
         RepeatSource,
         r#"

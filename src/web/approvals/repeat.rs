@@ -15,7 +15,7 @@ use super::{
     load_visible,
 };
 use crate::{
-    db::{self, routes::RouteChoice, users::SignedIn},
+    db::{self, approvals::RepeatSource, routes::RouteChoice, users::SignedIn},
     domain::names::NETWORK_KINDS,
     error::{AppError, AppResult},
     web::{
@@ -55,10 +55,7 @@ struct RepeatPage<'a> {
 /// Loads the approval to repeat and checks that the user may start its repeat now.
 async fn load_repeatable(state: &AppState, user: &SignedIn, id: i64) -> AppResult<Visible> {
     let visible = load_visible(state, user, id).await?;
-    let mut conn = state.db.acquire().await?;
-    let source = db::approvals::lock_repeat_source(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let source = RepeatSource::from(&visible.approval);
     match workflow::repeat_refusal(&user.actor, &source)? {
         Some(refusal) => Err(refusal),
         None => Ok(visible),
