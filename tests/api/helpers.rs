@@ -182,9 +182,8 @@ impl TestApp {
         id
     }
 
-    /// A launched approval with every step-1 decision and the mandatory actions done,
-    /// waiting for ГАТИ.
-    pub async fn approval_waiting_for_gati(&self) -> i64 {
+    /// A ready draft of `rso`, launched.
+    pub async fn launched_approval(&self) -> i64 {
         let rso = self.login("rso").await;
         let id = self.ready_draft(&rso).await;
         assert_eq!(
@@ -193,6 +192,13 @@ impl TestApp {
                 .status(),
             StatusCode::SEE_OTHER
         );
+        id
+    }
+
+    /// A launched approval with every step-1 decision and the mandatory actions done,
+    /// waiting for ГАТИ.
+    pub async fn approval_waiting_for_gati(&self) -> i64 {
+        let id = self.launched_approval().await;
         for login in STEP_ONE {
             let user = self.login(login).await;
             user.complete_mandatory_actions(self, id).await;

@@ -36,6 +36,27 @@ async fn set(app: &TestApp, id: i64, column: &str, value: &str) {
     .expect("update");
 }
 
+/// `count` copies of approval `of`, numbered `<prefix>-0001`…, each a minute older.
+async fn copies(app: &TestApp, of: i64, prefix: &str, count: i32) {
+    sqlx::query!(
+        r#"
+        INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
+            created_by, name, subject, works_address, network_kind, created_at,
+            last_changed_by, last_changed_at)
+        SELECT $2 || '-' || lpad(g::text, 4, '0'), route_id, route_name, is_public,
+               initiator_org_id, created_by, name, subject, works_address, network_kind,
+               created_at - g * interval '1 minute', last_changed_by, last_changed_at
+        FROM approvals, generate_series(1, $3) g WHERE id = $1
+        "#,
+        of,
+        prefix,
+        count
+    )
+    .execute(&app.db)
+    .await
+    .expect("copies");
+}
+
 /// Three drafts of `rso` with distinct names, subjects, addresses and creation dates.
 async fn three_drafts(app: &TestApp, rso: &User) -> [i64; 3] {
     let route = app.route_id().await;
@@ -296,21 +317,7 @@ async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
     let rso = app.login("rso").await;
     let route = app.route_id().await;
     let first = rso.create_draft(route, "Образец").await;
-    sqlx::query!(
-        r#"
-        INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
-            created_by, name, subject, works_address, network_kind, created_at,
-            last_changed_by, last_changed_at)
-        SELECT 'Т-' || lpad(g::text, 3, '0'), route_id, route_name, is_public,
-               initiator_org_id, created_by, name, subject, works_address, network_kind,
-               created_at - g * interval '1 minute', last_changed_by, last_changed_at
-        FROM approvals, generate_series(1, 59) g WHERE id = $1
-        "#,
-        first
-    )
-    .execute(&app.db)
-    .await
-    .expect("rows");
+    copies(&app, first, "Т", 59).await;
 
     let page = rso.page("/approvals").await;
     assert_eq!(
@@ -336,22 +343,7 @@ async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
     assert_eq!(texts(&far, "td.empty"), ["Согласований нет."]);
 
     for (more, shown) in [(440, "Всего: 500"), (1, "Всего: более 500")] {
-        sqlx::query!(
-            r#"
-            INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
-                created_by, name, subject, works_address, network_kind, created_at,
-                last_changed_by, last_changed_at)
-            SELECT 'М-' || $2::int || '-' || g, route_id, route_name, is_public,
-                   initiator_org_id, created_by, name, subject, works_address, network_kind,
-                   created_at, last_changed_by, last_changed_at
-            FROM approvals, generate_series(1, $2::int) g WHERE id = $1
-            "#,
-            first,
-            more
-        )
-        .execute(&app.db)
-        .await
-        .expect("rows");
+        copies(&app, first, &format!("М{more}"), more).await;
         let page = rso.page("/approvals").await;
         assert_eq!(texts(&page, "p.list-total"), [shown], "counted up to 500");
     }
@@ -482,21 +474,7 @@ async fn the_export_holds_every_filtered_row_with_the_visible_columns_and_real_d
     let [a, _, c] = three_drafts(&app, &rso).await;
     set(&app, c, "planned_completion_date", "2027-04-01").await;
     let first = number_of(&app, a).await;
-    sqlx::query!(
-        r#"
-        INSERT INTO approvals (number, route_id, route_name, is_public, initiator_org_id,
-            created_by, name, subject, works_address, network_kind, created_at,
-            last_changed_by, last_changed_at)
-        SELECT 'Т-' || lpad(g::text, 3, '0'), route_id, route_name, is_public,
-               initiator_org_id, created_by, 'Копия ' || g, subject, works_address,
-               network_kind, created_at, last_changed_by, last_changed_at
-        FROM approvals, generate_series(1, 57) g WHERE id = $1
-        "#,
-        a
-    )
-    .execute(&app.db)
-    .await
-    .expect("rows");
+    copies(&app, a, "Т", 57).await;
 
     let response = rso.get("/approvals/export?sort=number&dir=asc").await;
     assert_eq!(response.status(), StatusCode::OK);

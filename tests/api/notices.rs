@@ -4,7 +4,6 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use essk_approvals::{dates_refresh, mail};
-use reqwest::StatusCode;
 
 use crate::{
     case_file::tempdir,
@@ -34,18 +33,10 @@ async fn notices(app: &TestApp, approval_id: i64, kind: &str) -> Vec<String> {
     .expect("notices")
 }
 
-async fn launched(app: &TestApp) -> i64 {
-    let rso = app.login("rso").await;
-    let id = app.ready_draft(&rso).await;
-    let response = rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    id
-}
-
 #[tokio::test]
 async fn launch_tells_step_one_and_the_bell_counts_until_read() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
 
     let mut expected: Vec<String> = STEP_ONE.iter().map(|s| (*s).to_owned()).collect();
     expected.sort();
@@ -123,7 +114,7 @@ async fn step_two_decisions_and_completion_tell_the_right_people() {
 #[tokio::test]
 async fn days_passing_mark_overdue_once_even_with_two_refreshes_at_once() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let kga = app.participant_of(id, "kga").await;
 
     app.clock.set(march(19));
@@ -222,8 +213,8 @@ async fn stored_dates(app: &TestApp, id: i64) -> Vec<String> {
 #[tokio::test]
 async fn the_quick_daily_path_stores_what_a_full_recomputation_would() {
     let app = TestApp::spawn().await;
-    let quiet = launched(&app).await;
-    let late = launched(&app).await;
+    let quiet = app.launched_approval().await;
+    let late = app.launched_approval().await;
     for login in STEP_ONE {
         let user = app.login(login).await;
         user.complete_mandatory_actions(&app, quiet).await;
@@ -326,7 +317,7 @@ async fn notice_mail_waits_while_the_server_is_down_and_goes_once_it_is_back() {
         .execute(&app.db)
         .await
         .expect("e-mail");
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let mailer = mail::Mailer::new(&smtp_url, "ЕССК <noreply@essk.test>").expect("mailer");
 
     let sent = mail::deliver_due(&app.db, &mailer, app.clock.now()).await;

@@ -51,18 +51,10 @@ async fn complete(user: &User, id: i64, action: i64, comment: &str) -> reqwest::
         .await
 }
 
-async fn launched(app: &TestApp) -> i64 {
-    let rso = app.login("rso").await;
-    let id = app.ready_draft(&rso).await;
-    let response = rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    id
-}
-
 #[tokio::test]
 async fn the_actions_table_names_the_participant_and_shows_the_manuals_columns() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let kio = app.login("kio").await;
     let participant = app.participant_of(id, "kio").await;
     let action = action_of(&app, id, "kio").await;
@@ -120,7 +112,7 @@ async fn the_actions_table_names_the_participant_and_shows_the_manuals_columns()
 #[tokio::test]
 async fn a_held_decision_names_the_open_mandatory_action() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let kio = app.login("kio").await;
     let participant = app.participant_of(id, "kio").await;
 
@@ -146,7 +138,7 @@ async fn a_held_decision_names_the_open_mandatory_action() {
 #[tokio::test]
 async fn an_optional_action_does_not_hold_the_decision() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let kb = app.login("kb").await;
     let participant = app.participant_of(id, "kb").await;
     let action = action_of(&app, id, "kb").await;
@@ -162,7 +154,7 @@ async fn an_optional_action_does_not_hold_the_decision() {
 #[tokio::test]
 async fn an_action_is_done_only_by_its_own_organisation() {
     let app = TestApp::spawn().await;
-    let id = launched(&app).await;
+    let id = app.launched_approval().await;
     let action = action_of(&app, id, "kio").await;
 
     let kga = app.login("kga").await;
@@ -233,6 +225,17 @@ async fn start_repeat(user: &User, primary: i64, documents: &[i64]) -> reqwest::
     }
     user.post_form(&format!("/approvals/{primary}/repeat"), &form)
         .await
+}
+
+/// How many repeats name `primary`.
+async fn repeats_of(app: &TestApp, primary: i64) -> i64 {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM approvals WHERE primary_approval_id = $1"#,
+        primary
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
 }
 
 fn id_in_location(response: &reqwest::Response) -> i64 {
@@ -451,14 +454,7 @@ async fn a_second_repeat_is_refused_until_the_first_draft_is_deleted() {
     assert!(body.contains("уже начато повторное согласование"), "{body}");
     let form = rso.get(&format!("/approvals/{primary}/repeat")).await;
     assert_eq!(form.status(), StatusCode::CONFLICT);
-    let count = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM approvals WHERE primary_approval_id = $1"#,
-        primary
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(count, 1);
+    assert_eq!(repeats_of(&app, primary).await, 1);
 
     let response = rso
         .post_form(&format!("/approvals/{repeat}/delete"), &[])
@@ -490,7 +486,7 @@ async fn two_repeats_started_at_once_make_one_draft() {
 async fn only_the_initiator_repeats_and_only_a_rejected_approval() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;
-    let running = launched(&app).await;
+    let running = app.launched_approval().await;
     let response = start_repeat(&rso, running, &[]).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(
@@ -544,7 +540,7 @@ async fn only_the_initiator_repeats_and_only_a_rejected_approval() {
 async fn a_repeat_starts_from_create_by_the_primary_number() {
     let app = TestApp::spawn().await;
     let primary = rejected(&app).await;
-    let running = launched(&app).await;
+    let running = app.launched_approval().await;
     let number_of = |id: i64| {
         let db = app.db.clone();
         async move {
@@ -615,14 +611,7 @@ async fn a_repeat_of_an_approval_on_a_retired_route_asks_for_another_route() {
         texts(&page, "div.error li"),
         ["Маршрут первичного согласования больше не действует: выберите другой маршрут."]
     );
-    let repeats = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM approvals WHERE primary_approval_id = $1"#,
-        primary
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(repeats, 0);
+    assert_eq!(repeats_of(&app, primary).await, 0);
 }
 
 #[tokio::test]
@@ -652,12 +641,5 @@ async fn a_repeat_form_with_bad_fields_is_shown_again_and_creates_nothing() {
     );
     let checked = texts(&page, "table.copy-choices input[checked]").len();
     assert_eq!(checked, 1, "the ticks are kept");
-    let repeats = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM approvals WHERE primary_approval_id = $1"#,
-        primary
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(repeats, 0);
+    assert_eq!(repeats_of(&app, primary).await, 0);
 }
