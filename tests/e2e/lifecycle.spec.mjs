@@ -65,6 +65,28 @@ async function decide(page, number, button, comment, resultFile) {
   await expect(page.getByRole("heading", { name: `Согласование ${number}` })).toBeVisible();
 }
 
+/** The number of the draft whose edit card is open. */
+async function draftNumber(page) {
+  const heading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
+  await expect(heading).toBeVisible();
+  return (await heading.textContent()).replace("Черновик ", "").trim();
+}
+
+/** Uploads each folder's sample with its signature on the open edit card. */
+async function fillFolders(page) {
+  for (const [folder, [file, signature]] of Object.entries(FOLDER_FILES)) {
+    const section = page.getByRole("region", { name: `Папка «${folder}»` });
+    await section.getByText("Добавить документы в папку").click();
+    await section
+      .getByLabel(`Файлы для папки «${folder}»`)
+      .setInputFiles([path.join(samples, file), path.join(signatures, signature)]);
+    await section.getByRole("button", { name: "Загрузить" }).click();
+    const uploaded = page.getByRole("region", { name: `Папка «${folder}»` });
+    await expect(uploaded.getByRole("link", { name: file, exact: true })).toBeVisible();
+    await expect(uploaded.getByRole("link", { name: "Подписан (1)" })).toBeVisible();
+  }
+}
+
 test("an approval goes from a new draft to «Согласовано» through every participant", async ({ page }) => {
   await login(page, "rso");
   await page.getByRole("link", { name: "Создать" }).click();
@@ -77,21 +99,9 @@ test("an approval goes from a new draft to «Согласовано» through ev
   await page.getByLabel("Краткое описание").fill("Прокладка ввода тепловой сети");
   await page.getByRole("button", { name: "Сохранить" }).click();
 
-  const heading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
-  await expect(heading).toBeVisible();
-  const number = (await heading.textContent()).replace("Черновик ", "").trim();
+  const number = await draftNumber(page);
 
-  for (const [folder, [file, signature]] of Object.entries(FOLDER_FILES)) {
-    const section = page.getByRole("region", { name: `Папка «${folder}»` });
-    await section.getByText("Добавить документы в папку").click();
-    await section
-      .getByLabel(`Файлы для папки «${folder}»`)
-      .setInputFiles([path.join(samples, file), path.join(signatures, signature)]);
-    await section.getByRole("button", { name: "Загрузить" }).click();
-    const uploaded = page.getByRole("region", { name: `Папка «${folder}»` });
-    await expect(uploaded.getByRole("link", { name: file, exact: true })).toBeVisible();
-    await expect(uploaded.getByRole("link", { name: "Подписан (1)" })).toBeVisible();
-  }
+  await fillFolders(page);
   await page.getByRole("button", { name: "Сохранить" }).click();
   await expect(page.locator("dd.status")).toHaveText("Черновик");
 
@@ -149,18 +159,8 @@ test("a refused approval is repeated, launched again and approved by everyone", 
   await page.getByLabel("Адрес производства работ").fill("Санкт-Петербург, пр. Тестовый, д. 9");
   await page.getByLabel("Вид сети").selectOption("Водоснабжение");
   await page.getByRole("button", { name: "Сохранить" }).click();
-  const heading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
-  await expect(heading).toBeVisible();
-  const primary = (await heading.textContent()).replace("Черновик ", "").trim();
-  for (const [folder, [file, signature]] of Object.entries(FOLDER_FILES)) {
-    const section = page.getByRole("region", { name: `Папка «${folder}»` });
-    await section.getByText("Добавить документы в папку").click();
-    await section
-      .getByLabel(`Файлы для папки «${folder}»`)
-      .setInputFiles([path.join(samples, file), path.join(signatures, signature)]);
-    await section.getByRole("button", { name: "Загрузить" }).click();
-    await expect(page.getByRole("region", { name: `Папка «${folder}»` }).getByRole("link", { name: "Подписан (1)" })).toBeVisible();
-  }
+  const primary = await draftNumber(page);
+  await fillFolders(page);
   await openApproval(page, primary);
   await page.getByRole("link", { name: "Запустить согласование" }).click();
   await page.getByRole("button", { name: "Ок" }).click();
@@ -185,9 +185,7 @@ test("a refused approval is repeated, launched again and approved by everyone", 
   await expect(page.locator("table.copy-choices input[type=checkbox]:checked")).toHaveCount(4);
   await page.getByLabel("Краткое описание").fill("Добавлена схема организации движения");
   await page.getByRole("button", { name: "Создать черновик" }).click();
-  const repeatHeading = page.getByRole("heading", { name: /^Черновик \d{4}-\d{6}$/ });
-  await expect(repeatHeading).toBeVisible();
-  const repeat = (await repeatHeading.textContent()).replace("Черновик ", "").trim();
+  const repeat = await draftNumber(page);
   expect(repeat).not.toBe(primary);
   await expect(page.locator("p.primary-ref")).toHaveText(`Номер первичной заявки: ${primary}`);
   await expect(page.getByRole("link", { name: "Подписан (1)" })).toHaveCount(4);
