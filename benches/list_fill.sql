@@ -56,4 +56,23 @@ CROSS JOIN LATERAL (SELECT CASE
     END AS decided) d
 WHERE a.number LIKE 'Н-%';
 
-ANALYZE;
+-- A network owner that takes part in one launched approval in a hundred, and its user with
+-- КГА's rights and password: the list must stay quick for an organisation with few seats.
+INSERT INTO organisations (name, short_name, kind, inn)
+VALUES ('Владелец сетей редких согласований', 'Редкий владелец', 'network_owner', '7899999999');
+INSERT INTO approval_participants (approval_id, step_id, organisation_id, position, term_days,
+    term_basis, is_mandatory, is_final, planned_start, planned_end, deadline)
+SELECT p.approval_id, p.step_id, o.id, 100, p.term_days, p.term_basis, false, false,
+       p.planned_start, p.planned_end, p.deadline
+FROM approval_participants p
+JOIN approvals a ON a.id = p.approval_id
+JOIN users k ON k.login = 'kga' AND k.organisation_id = p.organisation_id
+CROSS JOIN (SELECT id FROM organisations WHERE short_name = 'Редкий владелец') o
+WHERE a.number LIKE 'Н-%' AND a.status <> 'draft' AND a.id % 100 = 7;
+INSERT INTO users (organisation_id, login, full_name, password_hash, can_participate, can_view)
+SELECT o.id, 'owner-rare', 'Редкий Участник', k.password_hash, true, true
+FROM organisations o, users k WHERE o.short_name = 'Редкий владелец' AND k.login = 'kga';
+
+-- As autovacuum would soon after such a load: statistics, and the visibility map that lets
+-- index-only scans skip the table.
+VACUUM ANALYZE;

@@ -24,10 +24,12 @@ async fn run(ceiling: &Ceiling, filter: &ListFilter) -> String {
     let Ok(viewer) = Viewer::of(&ceiling.pool, &ceiling.actor).await else {
         return "no viewer".to_owned();
     };
-    let rows = db::approval_list::page(&ceiling.pool, viewer, filter, Sort::default(), 51, 0)
-        .await
-        .map_or(0, |rows| rows.len());
-    let total = db::approval_list::total(&ceiling.pool, viewer, filter).await;
+    // Side by side, as the page runs them.
+    let (rows, total) = tokio::join!(
+        db::approval_list::page(&ceiling.pool, viewer, filter, Sort::default(), 51, 0),
+        db::approval_list::total(&ceiling.pool, viewer, filter),
+    );
+    let rows = rows.map_or(0, |rows| rows.len());
     format!("{rows} {total:?}")
 }
 

@@ -2,7 +2,8 @@
 # The «Согласования» list under load: `make bench-list`. Fills a fresh database with 100 000
 # approvals (benches/list_fill.sql), starts the release server and, as the ceiling, a bare
 # axum + sqlx server running only the list's queries (examples/list_ceiling.rs), and measures
-# both with wrk: the first page and a filtered page, for a participant user (КГА).
+# both with wrk: the first page and a filtered page, for a participant user in every
+# approval (КГА) and for one in a hundredth of them (owner-rare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,6 @@ db="essk_bench_list_$$"
 export DATABASE_URL="${server_url%/*}/$db"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
-ceiling_port="$(free_port)"
 base="http://127.0.0.1:$port"
 work="$(mktemp -d -p target bench-list.XXXXXX)"
 pids=()
@@ -39,15 +39,22 @@ start=$(date +%s)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -f benches/list_fill.sql
 echo "100 000 согласований созданы за $(( $(date +%s) - start )) с"
 
-./target/release/examples/list_ceiling "$DATABASE_URL" "127.0.0.1:$ceiling_port" kga &
-pids+=($!)
-curl -fsS -c "$work/cookies" -H "Origin: $base" -o /dev/null \
-    -d login=kga -d password=demo1234 "$base/login"
-cookie="$(awk '$6 == "essk_session" { print "essk_session=" $7 }' "$work/cookies")"
-[ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
-for _ in $(seq 1 60); do
-    curl -fs -o /dev/null "http://127.0.0.1:$ceiling_port/first" && break
-    sleep 0.5
+ceiling_ports=()
+for login in kga owner-rare; do
+    ceiling_ports+=("$(free_port)")
+    ./target/release/examples/list_ceiling "$DATABASE_URL" "127.0.0.1:${ceiling_ports[-1]}" "$login" &
+    pids+=($!)
+done
+cookie_of() {
+    curl -fsS -c "$work/cookies-$1" -H "Origin: $base" -o /dev/null \
+        -d login="$1" -d password=demo1234 "$base/login"
+    awk '$6 == "essk_session" { print "essk_session=" $7 }' "$work/cookies-$1"
+}
+for port_of_ceiling in "${ceiling_ports[@]}"; do
+    for _ in $(seq 1 60); do
+        curl -fs -o /dev/null "http://127.0.0.1:$port_of_ceiling/first" && break
+        sleep 0.5
+    done
 done
 
 cat >"$work/report.lua" <<'LUA'
@@ -61,18 +68,27 @@ measure() {
     wrk -t2 -c"$connections" -d"${BENCH_SECONDS:-15}"s -s "$work/report.lua" "$@" "$url" |
         awk '/^RESULT/ { print $2, $3, $4 }'
 }
-printf '%-44s %12s %10s %10s\n' "" "запросов/с" "p50, мс" "p95, мс"
-for connections in 2 8; do
-for page in first filtered; do
+printf '%-56s %12s %10s %10s\n' "" "запросов/с" "p50, мс" "p95, мс"
+run_case() {
+    local login="$1" ceiling_port="$2" connections="$3" page="$4" path cookie
     case "$page" in
         first) path="/approvals" ;;
         filtered) path="/approvals?q=%D0%B4%D0%BE%D0%BC&status=running" ;;
     esac
+    cookie="$(cookie_of "$login")"
+    [ -n "$cookie" ] || { echo "login $login failed" >&2; exit 1; }
     curl -fsS -o /dev/null -H "Cookie: $cookie" "$base$path"
     read -r app_rps app_p50 app_p95 < <(measure "$base$path" "$connections" -H "Cookie: $cookie")
     read -r top_rps top_p50 top_p95 < <(measure "http://127.0.0.1:$ceiling_port/$page" "$connections")
-    printf '%-44s %12s %10s %10s\n' "$page, $connections соединения, сервер" "$app_rps" "$app_p50" "$app_p95"
-    printf '%-44s %12s %10s %10s\n' "$page, $connections соединения, только запросы" "$top_rps" "$top_p50" "$top_p95"
+    printf '%-56s %12s %10s %10s\n' "$login, $page, $connections соединения, сервер" "$app_rps" "$app_p50" "$app_p95"
+    printf '%-56s %12s %10s %10s\n' "$login, $page, $connections соединения, только запросы" "$top_rps" "$top_p50" "$top_p95"
     echo "  доля от потолка: $(echo "scale=2; $app_rps / $top_rps" | bc)"
+}
+for connections in 2 8; do
+    for page in first filtered; do
+        run_case kga "${ceiling_ports[0]}" "$connections" "$page"
+    done
 done
+for page in first filtered; do
+    run_case owner-rare "${ceiling_ports[1]}" 2 "$page"
 done

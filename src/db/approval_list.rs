@@ -189,28 +189,53 @@ fn push_row_select(q: &mut QueryBuilder<'_, Postgres>, actor: &Actor) {
     );
 }
 
+/// How many seats the viewer's organisation holds, which decides how the list checks
+/// participation: not at all, from the few approvals themselves, or by a probe per row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Participation {
+    None,
+    /// Few enough that reading those approvals by id beats probing every row: an
+    /// organisation in 1 % of 100 000 approvals would otherwise have the page scan 5 000
+    /// rows and the total 50 000. Reading by id costs some 4 µs a seat, a probe some 1 µs
+    /// a row; at 5 000 seats in 100 000 the two took 16 and 13 ms.
+    Few,
+    Many,
+}
+
+/// Up to this many seats the organisation's participation counts as few.
+pub const FEW_SEATS: i64 = 4000;
+
+impl Participation {
+    fn of_seats(seats: i64) -> Self {
+        match seats {
+            0 => Participation::None,
+            n if n <= FEW_SEATS => Participation::Few,
+            _ => Participation::Many,
+        }
+    }
+}
+
 /// The user the list is for: the actor's rights, and what the visibility check needs to
 /// know beyond them. Read once per request and shared by the page and its total.
 #[derive(Clone, Copy, Debug)]
 pub struct Viewer<'a> {
     pub actor: &'a Actor,
-    /// The actor's organisation takes part in some approval (otherwise the check of
-    /// participation is left out: it could only slow the query down).
-    participates: bool,
+    participation: Participation,
 }
 
 impl<'a> Viewer<'a> {
     pub async fn of(pool: &PgPool, actor: &'a Actor) -> sqlx::Result<Viewer<'a>> {
-        let participates = sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM approval_participants WHERE organisation_id = $1)
-               AS "participates!""#,
-            actor.organisation_id
+        let seats = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "seats!" FROM (SELECT 1 FROM approval_participants
+               WHERE organisation_id = $1 LIMIT $2) s"#,
+            actor.organisation_id,
+            FEW_SEATS + 1
         )
         .fetch_one(pool)
         .await?;
         Ok(Viewer {
             actor,
-            participates,
+            participation: Participation::of_seats(seats),
         })
     }
 }
@@ -228,15 +253,30 @@ fn push_where(q: &mut QueryBuilder<'_, Postgres>, viewer: Viewer<'_>, filter: &L
             q.push(" OR a.initiator_org_id = ")
                 .push_bind(actor.organisation_id);
         }
-        if (r.participate || r.view || actor.is_head) && viewer.participates {
-            // `OFFSET 0` keeps the check a probe per row: hashing every approval the
-            // organisation takes part in would cost more than reading one page.
-            q.push(
-                " OR (a.status <> 'draft' AND EXISTS (SELECT 1 FROM approval_participants p \
-                 WHERE p.approval_id = a.id AND p.organisation_id = ",
-            )
-            .push_bind(actor.organisation_id)
-            .push(" OFFSET 0))");
+        if r.participate || r.view || actor.is_head {
+            match viewer.participation {
+                Participation::None => {}
+                Participation::Few => {
+                    // The ids as an array let the index on ids find the rows, alongside
+                    // the index on the initiator.
+                    q.push(
+                        " OR (a.status <> 'draft' AND a.id = ANY (ARRAY (SELECT approval_id \
+                         FROM approval_participants WHERE organisation_id = ",
+                    )
+                    .push_bind(actor.organisation_id)
+                    .push(")))");
+                }
+                Participation::Many => {
+                    // `OFFSET 0` keeps the check a probe per row: hashing every approval
+                    // the organisation takes part in would cost more than reading a page.
+                    q.push(
+                        " OR (a.status <> 'draft' AND EXISTS (SELECT 1 FROM approval_participants p \
+                         WHERE p.approval_id = a.id AND p.organisation_id = ",
+                    )
+                    .push_bind(actor.organisation_id)
+                    .push(" OFFSET 0))");
+                }
+            }
         }
         if r.view_public {
             q.push(" OR (a.status <> 'draft' AND a.is_public)");
@@ -387,6 +427,14 @@ mod tests {
     fn like_wildcards_are_searched_for_literally() {
         assert_eq!(escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
         assert_eq!(escape_like("Невский"), "Невский");
+    }
+
+    #[test]
+    fn participation_is_few_up_to_the_limit() {
+        assert_eq!(Participation::of_seats(0), Participation::None);
+        assert_eq!(Participation::of_seats(1), Participation::Few);
+        assert_eq!(Participation::of_seats(FEW_SEATS), Participation::Few);
+        assert_eq!(Participation::of_seats(FEW_SEATS + 1), Participation::Many);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The «Согласования» list: marks, filters in the URL, sorting, paging.
 
 use chrono::Duration;
-use essk_approvals::dates_refresh;
+use essk_approvals::{dates_refresh, db::approval_list::FEW_SEATS};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, User, texts};
@@ -229,6 +229,60 @@ async fn status_initiator_and_the_review_filters() {
         ]
     );
     assert_eq!(texts(&page, "table.approvals tbody td.number a").len(), 2);
+}
+
+/// Gives the organisation of `login` `count` more seats in approval `id`.
+async fn extra_seats(app: &TestApp, id: i64, login: &str, count: i32) {
+    sqlx::query!(
+        r#"
+        INSERT INTO approval_participants (approval_id, step_id, organisation_id, position,
+            term_days, term_basis, is_mandatory, is_final, planned_start, planned_end)
+        SELECT p.approval_id, p.step_id, p.organisation_id, 100 + g, p.term_days,
+               p.term_basis, false, false, p.planned_start, p.planned_end
+        FROM approval_participants p, generate_series(1, $3) g
+        WHERE p.approval_id = $1
+          AND p.organisation_id = (SELECT organisation_id FROM users WHERE login = $2)
+        "#,
+        id,
+        login,
+        count
+    )
+    .execute(&app.db)
+    .await
+    .expect("seats");
+}
+
+#[tokio::test]
+async fn participation_is_checked_alike_for_an_organisation_with_few_or_many_seats() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let running = app.ready_draft(&rso).await;
+    rso.post_form(&format!("/approvals/{running}/launch"), &[])
+        .await;
+    let draft = app.ready_draft(&rso).await;
+    let rso2 = app.login("rso2").await;
+    let foreign = rso2.create_draft(app.route_id().await, "Чужой").await;
+    let nr = number_of(&app, running).await;
+
+    let kga = app.login("kga").await;
+    let expect_only_running = |page: &scraper::Html, seats: &str| {
+        assert_eq!(
+            texts(page, "table.approvals tbody td.number a"),
+            [nr.as_str()],
+            "{seats}"
+        );
+        assert_eq!(texts(page, "p.list-total"), ["Всего: 1"], "{seats}");
+    };
+    expect_only_running(&kga.page("/approvals").await, "few seats");
+    // Seats in drafts, its initiator's own and another's, count but show nothing.
+    let half = i32::try_from(FEW_SEATS / 2).expect("small");
+    extra_seats(&app, draft, "kga", half).await;
+    extra_seats(&app, foreign, "kga", half).await;
+    expect_only_running(&kga.page("/approvals").await, "many seats");
+    expect_only_running(
+        &kga.page("/approvals?status=running").await,
+        "many, filtered",
+    );
 }
 
 #[tokio::test]

@@ -328,20 +328,26 @@ pub async fn list(
         per_page,
         ..
     } = &request;
-    let viewer = Viewer::of(&state.db, &user.actor).await?;
-    let rows = db::approval_list::page(
-        &state.db,
-        viewer,
-        filter,
-        *sort,
-        per_page + 1,
-        (page - 1).saturating_mul(*per_page),
-    )
-    .await?;
-    let total = db::approval_list::total(&state.db, viewer, filter).await?;
+    // The queries that do not wait for one another run side by side, each on its own
+    // connection.
+    let (viewer, chosen, initiators) = tokio::try_join!(
+        Viewer::of(&state.db, &user.actor),
+        db::users::list_columns(&state.db, user.actor.user_id),
+        db::approval_list::initiators(&state.db),
+    )?;
+    let (rows, total) = tokio::try_join!(
+        db::approval_list::page(
+            &state.db,
+            viewer,
+            filter,
+            *sort,
+            per_page + 1,
+            (page - 1).saturating_mul(*per_page),
+        ),
+        db::approval_list::total(&state.db, viewer, filter),
+    )?;
     let has_next = i64::try_from(rows.len()).unwrap_or(i64::MAX) > *per_page;
 
-    let chosen = db::users::list_columns(&state.db, user.actor.user_id).await?;
     let shown = shown_columns(chosen.as_deref());
     let headings = COLUMNS
         .iter()
@@ -390,8 +396,7 @@ pub async fn list(
         title: s.title().to_owned(),
     })
     .collect();
-    let initiators = db::approval_list::initiators(&state.db)
-        .await?
+    let initiators = initiators
         .into_iter()
         .map(|(id, name)| Choice {
             value: id.to_string(),
