@@ -2,7 +2,13 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::web::auth::hash_password;
+use crate::{
+    domain::{
+        dates::TermBasis,
+        route_rules::{ActionDraft, FolderDraft, ParticipantDraft, RouteDraft, StepDraft},
+    },
+    web::auth::hash_password,
+};
 
 /// The documented password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -300,107 +306,48 @@ async fn seed_route(
     conn: &mut PgConnection,
     org_ids: &std::collections::HashMap<&str, i64>,
 ) -> anyhow::Result<()> {
-    let route_id = sqlx::query_scalar!(
-        "INSERT INTO routes (name, is_public) VALUES ($1, true) RETURNING id",
-        SEEDED_ROUTE
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let step1 = insert_step(conn, route_id, 1).await?;
-    for (position, (org, actions)) in (1..).zip(STEP_ONE) {
-        let participant = insert_participant(conn, step1, org_ids[org], position, 8, false).await?;
-        for (action_position, (description, days, mandatory)) in (1..).zip(actions.iter()) {
-            insert_action(
-                conn,
-                participant,
-                action_position,
-                description,
-                *days,
-                *mandatory,
-            )
-            .await?;
-        }
-    }
-    let step2 = insert_step(conn, route_id, 2).await?;
-    let gati = insert_participant(conn, step2, org_ids["gati"], 1, 12, true).await?;
-    insert_action(
-        conn,
-        gati,
-        1,
-        "Оформить ордер на производство земляных работ",
-        4,
-        true,
-    )
-    .await?;
-    for (position, (name, required)) in (1..).zip(FOLDERS) {
-        sqlx::query!(
-            "INSERT INTO route_folders (route_id, position, name, is_required) VALUES ($1, $2, $3, $4)",
-            route_id,
-            position,
-            name,
-            required
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn insert_step(conn: &mut PgConnection, route_id: i64, position: i32) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        "INSERT INTO route_steps (route_id, position) VALUES ($1, $2) RETURNING id",
-        route_id,
-        position
-    )
-    .fetch_one(conn)
-    .await
-}
-
-async fn insert_participant(
-    conn: &mut PgConnection,
-    step_id: i64,
-    organisation_id: i64,
-    position: i32,
-    term_days: i32,
-    is_final: bool,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"
-        INSERT INTO route_participants
-            (step_id, organisation_id, position, term_days, term_basis, is_mandatory, is_final)
-        VALUES ($1, $2, $3, $4, 'launch', true, $5)
-        RETURNING id
-        "#,
-        step_id,
-        organisation_id,
-        position,
-        term_days,
-        is_final
-    )
-    .fetch_one(conn)
-    .await
-}
-
-async fn insert_action(
-    conn: &mut PgConnection,
-    participant_id: i64,
-    position: i32,
-    description: &str,
-    term_days: i32,
-    is_mandatory: bool,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"
-        INSERT INTO route_actions (participant_id, position, description, term_days, is_mandatory)
-        VALUES ($1, $2, $3, $4, $5)
-        "#,
-        participant_id,
-        position,
-        description,
-        term_days,
-        is_mandatory
-    )
-    .execute(conn)
-    .await?;
+    let seat = |org: &str, days: i32, is_final: bool, actions: &[DemoAction]| ParticipantDraft {
+        organisation_id: Some(org_ids[org]),
+        term_days: Some(days),
+        basis: TermBasis::Launch,
+        is_mandatory: true,
+        is_final,
+        actions: actions
+            .iter()
+            .map(|(description, days, mandatory)| ActionDraft {
+                description: (*description).to_owned(),
+                term_days: Some(*days),
+                is_mandatory: *mandatory,
+            })
+            .collect(),
+    };
+    let route = RouteDraft {
+        name: SEEDED_ROUTE.to_owned(),
+        is_public: true,
+        steps: vec![
+            StepDraft {
+                participants: STEP_ONE
+                    .iter()
+                    .map(|(org, actions)| seat(org, 8, false, actions))
+                    .collect(),
+            },
+            StepDraft {
+                participants: vec![seat(
+                    "gati",
+                    12,
+                    true,
+                    &[("Оформить ордер на производство земляных работ", 4, true)],
+                )],
+            },
+        ],
+        folders: FOLDERS
+            .iter()
+            .map(|(name, required)| FolderDraft {
+                name: (*name).to_owned(),
+                is_required: *required,
+            })
+            .collect(),
+    };
+    crate::db::routes::save_version(conn, &route, None, chrono::Utc::now()).await?;
     Ok(())
 }

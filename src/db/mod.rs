@@ -1,6 +1,7 @@
 //! SQL, one file per aggregate. Functions take the pool or an open transaction explicitly.
 
 pub mod approval_list;
+pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod documents;

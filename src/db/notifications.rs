@@ -254,7 +254,11 @@ pub async fn lock_due_mail(
 
 pub async fn mark_sent(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE mail_outbox SET sent_at = $2, last_error = NULL WHERE id = $1",
+        r#"
+        UPDATE mail_outbox
+        SET sent_at = $2, last_error = NULL, body = CASE WHEN holds_link THEN '' ELSE body END
+        WHERE id = $1
+        "#,
         id,
         now
     )

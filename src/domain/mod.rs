@@ -2,9 +2,11 @@
 //! dates.
 
 pub mod access;
+pub mod accounts;
 pub mod dates;
 pub mod file_names;
 pub mod lifecycle;
 pub mod names;
+pub mod route_rules;
 pub mod schedule;
 pub mod signing;

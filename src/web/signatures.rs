@@ -156,13 +156,6 @@ struct SignaturesPage {
     signatures: Vec<SignatureView>,
 }
 
-/// СНИЛС for those who may not see it whole: only the last two digits.
-fn mask_snils(snils: &str) -> String {
-    let digits: String = snils.chars().filter(char::is_ascii_digit).collect();
-    let tail = digits.get(digits.len().saturating_sub(2)..).unwrap_or("");
-    format!("***-***-*** {tail}")
-}
-
 pub async fn info(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -215,7 +208,7 @@ pub async fn info(
 fn signer_view(signer: SignerReport, full: bool, uploader_inn: Option<&str>) -> SignerView {
     let snils = match &signer.snils {
         Some(snils) if full => snils.clone(),
-        Some(snils) => mask_snils(snils),
+        Some(snils) => crate::domain::accounts::mask_snils(snils),
         None => String::new(),
     };
     let certificate_inn = signer.inn_le.as_deref().or(signer.inn.as_deref());
@@ -299,15 +292,4 @@ pub async fn remove(
     )
     .await?;
     Ok(Redirect::to(&format!("/approvals/{id}/edit")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_masked_snils_keeps_only_the_check_digits() {
-        assert_eq!(mask_snils("112-233-445 95"), "***-***-*** 95");
-        assert_eq!(mask_snils("11223344595"), "***-***-*** 95");
-    }
 }
