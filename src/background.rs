@@ -45,6 +45,36 @@ pub fn spawn_dates_refresh(state: AppState) {
     });
 }
 
+/// How often accounts are looked at for six months without use.
+const ACCOUNTS_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Blocks accounts not used for six months, now and then every hour.
+pub fn spawn_account_sweep(state: AppState) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(ACCOUNTS_EVERY);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = block_inactive(&state.db, state.clock.now()).await {
+                tracing::warn!(%error, "account sweep failed; next try in an hour");
+            }
+        }
+    });
+}
+
+/// One sweep of unused accounts, in one transaction.
+pub async fn block_inactive(
+    db: &sqlx::PgPool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<usize> {
+    let mut tx = db.begin().await?;
+    let blocked = crate::db::accounts::block_inactive(&mut tx, now).await?;
+    tx.commit().await?;
+    if !blocked.is_empty() {
+        tracing::info!(accounts = blocked.len(), "unused accounts blocked");
+    }
+    Ok(blocked.len())
+}
+
 /// Sends queued notice mail when a mail server is configured.
 pub fn spawn_mailer(state: AppState) -> anyhow::Result<()> {
     let Some(smtp_url) = state.config.smtp_url.clone() else {

@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             let state = AppState::new(pool, config, Clock::system()).await?;
             background::spawn_storage_sweep(state.clone());
             background::spawn_dates_refresh(state.clone());
+            background::spawn_account_sweep(state.clone());
             background::spawn_mailer(state.clone())?;
             let app = router(state)?;
             let listener = tokio::net::TcpListener::bind(bind_addr).await?;

@@ -1,11 +1,12 @@
 //! SQL, one file per aggregate. Functions take the pool or an open transaction explicitly.
 
-pub mod approval_list;
 pub mod accounts;
+pub mod approval_list;
 pub mod approvals;
 pub mod audit;
 pub mod documents;
 pub mod notifications;
+pub mod reports;
 pub mod routes;
 pub mod schedule;
 pub mod signatures;

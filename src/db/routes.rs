@@ -177,8 +177,7 @@ pub async fn load_draft(pool: &PgPool, route_id: i64) -> sqlx::Result<Option<(Ro
     .fetch_all(pool)
     .await?;
 
-    let mut steps =
-        vec![StepDraft::default(); usize::try_from(steps_count).unwrap_or_default()];
+    let mut steps = vec![StepDraft::default(); usize::try_from(steps_count).unwrap_or_default()];
     for seat in seats {
         let Some(step) = usize::try_from(seat.step - 1)
             .ok()

@@ -30,7 +30,10 @@ const UNCHECKED_UP_TO: u32 = 1_001_998;
 
 impl Snils {
     pub fn parse(text: &str) -> Result<Self, SnilsError> {
-        if text.chars().any(|c| !(c.is_ascii_digit() || c == ' ' || c == '-')) {
+        if text
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || c == ' ' || c == '-'))
+        {
             return Err(SnilsError::NotElevenDigits);
         }
         let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -42,7 +45,12 @@ impl Snils {
         if number > UNCHECKED_UP_TO && check != check_digits(&digits[..9]) {
             return Err(SnilsError::WrongCheckDigits);
         }
-        Ok(Snils(digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect()))
+        Ok(Snils(
+            digits
+                .iter()
+                .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+                .collect(),
+        ))
     }
 
     /// The usual written form, `112-233-445 95`.
@@ -164,7 +172,9 @@ pub fn looks_like_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
         && !domain.contains('@')
 }
 
@@ -193,7 +203,10 @@ mod tests {
             Snils::parse("112-233-445 96"),
             Err(SnilsError::WrongCheckDigits)
         );
-        assert_eq!(Snils::parse("112-233-445"), Err(SnilsError::NotElevenDigits));
+        assert_eq!(
+            Snils::parse("112-233-445"),
+            Err(SnilsError::NotElevenDigits)
+        );
         assert_eq!(
             Snils::parse("112-233-445 955"),
             Err(SnilsError::NotElevenDigits)
@@ -262,9 +275,8 @@ mod tests {
 
     #[test]
     fn rights_are_named_exactly_and_read_back() {
-        let rights =
-            Rights::from_names(["Создавать согласования", "Просматривать согласования"])
-                .expect("known");
+        let rights = Rights::from_names(["Создавать согласования", "Просматривать согласования"])
+            .expect("known");
         assert!(rights.create && rights.view && !rights.participate && !rights.view_public);
         assert_eq!(
             rights.names(),
@@ -280,7 +292,14 @@ mod tests {
     #[test]
     fn e_mail_addresses_are_checked_for_shape_only() {
         assert!(looks_like_email("ivanov@gka.spb.ru"));
-        for bad in ["ivanov", "@gka.ru", "a@b", "a b@c.ru", "a@b.ru,c@d.ru", "a@.ru"] {
+        for bad in [
+            "ivanov",
+            "@gka.ru",
+            "a@b",
+            "a b@c.ru",
+            "a@b.ru,c@d.ru",
+            "a@.ru",
+        ] {
             assert!(!looks_like_email(bad), "{bad}");
         }
         assert_eq!(normalise_email(" Ivanov@GKA.ru "), "ivanov@gka.ru");

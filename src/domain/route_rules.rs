@@ -29,6 +29,17 @@ pub struct ParticipantDraft {
     pub actions: Vec<ActionDraft>,
 }
 
+impl ParticipantDraft {
+    /// Whether the participant is this organisation (the editor's selection).
+    pub fn is_organisation(&self, id: i64) -> bool {
+        self.organisation_id == Some(id)
+    }
+
+    pub fn counts_from_step_start(&self) -> bool {
+        self.basis == TermBasis::StepStart
+    }
+}
+
 impl Default for ParticipantDraft {
     fn default() -> Self {
         ParticipantDraft {
@@ -74,7 +85,7 @@ pub fn problems(route: &RouteDraft) -> Vec<String> {
             if participant.organisation_id.is_none() {
                 found.push(format!("{seat}: выберите организацию."));
             }
-            if !participant.term_days.is_some_and(|d| d > 0) {
+            if participant.term_days.is_none_or(|d| d <= 0) {
                 found.push(format!(
                     "{seat}: срок должен быть целым положительным числом дней."
                 ));
@@ -84,7 +95,7 @@ pub fn problems(route: &RouteDraft) -> Vec<String> {
                 if action.description.trim().is_empty() {
                     found.push(format!("{which}: опишите действие."));
                 }
-                if !action.term_days.is_some_and(|d| d > 0) {
+                if action.term_days.is_none_or(|d| d <= 0) {
                     found.push(format!(
                         "{which}: срок должен быть целым положительным числом дней."
                     ));
@@ -279,7 +290,10 @@ mod tests {
     fn every_step_has_a_participant_and_every_term_is_positive() {
         let mut empty_step = seeded();
         empty_step.steps.insert(1, StepDraft::default());
-        assert_eq!(problems(&empty_step), ["На этапе 2 нет ни одного участника."]);
+        assert_eq!(
+            problems(&empty_step),
+            ["На этапе 2 нет ни одного участника."]
+        );
 
         let mut zero = seeded();
         zero.steps[0].participants[2].term_days = Some(0);

@@ -1,8 +1,10 @@
 //! The HTTP side: the router, shared state, and the page handlers by area.
 
 pub mod actions;
+pub mod admin;
 pub mod approvals;
 pub mod auth;
+pub mod cabinet;
 pub mod case_file;
 pub mod csrf;
 pub mod decisions;
@@ -10,6 +12,7 @@ pub mod documents;
 pub mod extract;
 pub mod format;
 pub mod notifications;
+pub mod password;
 pub mod request_id;
 pub mod security_headers;
 pub mod session_store;
@@ -115,6 +118,44 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             "/approvals/{id}/repeat",
             get(approvals::repeat_form).post(approvals::create_repeat),
         )
+        .route(
+            "/password/forgot",
+            get(password::forgot_form).post(password::forgot),
+        )
+        .route(
+            "/password/set/{token}",
+            get(password::set_form).post(password::set),
+        )
+        .route("/cabinet", get(cabinet::reports))
+        .route("/cabinet/staff", get(cabinet::staff))
+        .route("/cabinet/staff/{user_id}/rights", post(cabinet::set_rights))
+        .route("/admin", get(admin::index))
+        .route(
+            "/admin/organisations",
+            get(admin::organisations).post(admin::create_organisation),
+        )
+        .route("/admin/organisations/new", get(admin::new_organisation))
+        .route(
+            "/admin/organisations/{id}",
+            get(admin::edit_organisation).post(admin::update_organisation),
+        )
+        .route(
+            "/admin/users",
+            get(admin::users::list).post(admin::users::create),
+        )
+        .route("/admin/users/new", get(admin::users::new_form))
+        .route(
+            "/admin/users/{id}",
+            get(admin::users::edit_form).post(admin::users::update),
+        )
+        .route("/admin/users/{id}/block", post(admin::users::block))
+        .route("/admin/users/{id}/unblock", post(admin::users::unblock))
+        .route("/admin/users/{id}/link", post(admin::users::link))
+        .route("/admin/routes", get(admin::routes::list))
+        .route("/admin/routes/new", get(admin::routes::new_form))
+        .route("/admin/routes/editor", post(admin::routes::submit))
+        .route("/admin/routes/{id}/edit", get(admin::routes::edit_form))
+        .route("/admin/routes/{id}/retire", post(admin::routes::retire))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))

@@ -62,6 +62,8 @@ pub struct Layout {
     pub user_name: String,
     pub organisation_name: String,
     pub unread: i64,
+    pub is_admin: bool,
+    pub is_head: bool,
 }
 
 impl Layout {
@@ -70,6 +72,8 @@ impl Layout {
             user_name: user.actor.full_name.clone(),
             organisation_name: user.organisation_name.clone(),
             unread: user.unread_notifications,
+            is_admin: user.actor.is_admin,
+            is_head: user.actor.is_head,
         }
     }
 }
