@@ -2,6 +2,7 @@
 //! dates.
 
 pub mod access;
+pub mod access_request;
 pub mod accounts;
 pub mod dates;
 pub mod file_names;
