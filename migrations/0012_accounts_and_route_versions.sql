@@ -28,7 +28,7 @@ CREATE TABLE access_requests (
     contact_name        text NOT NULL,
     contact_email       text NOT NULL,
     purpose             text NOT NULL,
-    letter_sha256       text NOT NULL,
+    letter_sha256       text NOT NULL REFERENCES blobs (sha256),
     letter_name         text NOT NULL,
     letter_size         bigint NOT NULL,
     created_at          timestamptz NOT NULL,

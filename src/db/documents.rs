@@ -46,16 +46,23 @@ pub struct DocumentRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
-/// Records a stored blob and a document pointing at it.
-pub async fn insert(conn: &mut PgConnection, doc: &NewDocument<'_>) -> sqlx::Result<i64> {
-    let size = i64::try_from(doc.blob.size).unwrap_or(i64::MAX);
+/// Records stored bytes, once however many rows point at them.
+pub async fn record_blob(conn: &mut PgConnection, blob: &StoredBlob) -> sqlx::Result<()> {
+    let size = i64::try_from(blob.size).unwrap_or(i64::MAX);
     sqlx::query!(
         "INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-        doc.blob.sha256,
+        blob.sha256,
         size
     )
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Records a stored blob and a document pointing at it.
+pub async fn insert(conn: &mut PgConnection, doc: &NewDocument<'_>) -> sqlx::Result<i64> {
+    record_blob(conn, doc.blob).await?;
+    let size = i64::try_from(doc.blob.size).unwrap_or(i64::MAX);
     let (folder_id, participant_id, action_id) = match doc.place {
         Place::Folder(id) => (Some(id), None, None),
         Place::Decision(id) => (None, Some(id), None),

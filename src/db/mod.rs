@@ -1,5 +1,6 @@
 //! SQL, one file per aggregate. Functions take the pool or an open transaction explicitly.
 
+pub mod access_requests;
 pub mod accounts;
 pub mod approval_list;
 pub mod approvals;

@@ -31,14 +31,8 @@ pub struct NewSignature<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, new: &NewSignature<'_>) -> sqlx::Result<i64> {
+    super::documents::record_blob(conn, new.blob).await?;
     let size = i64::try_from(new.blob.size).unwrap_or(i64::MAX);
-    sqlx::query!(
-        "INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-        new.blob.sha256,
-        size
-    )
-    .execute(&mut *conn)
-    .await?;
     sqlx::query_scalar!(
         r#"
         INSERT INTO signatures

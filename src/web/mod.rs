@@ -1,5 +1,6 @@
 //! The HTTP side: the router, shared state, and the page handlers by area.
 
+pub mod access_request;
 pub mod actions;
 pub mod admin;
 pub mod approvals;
@@ -103,6 +104,11 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             "/approvals/{id}/documents/{document_id}/signatures",
             get(signatures::info).post(signatures::upload),
         )
+        .route(
+            "/access-request",
+            get(access_request::form).post(access_request::submit),
+        )
+        .route("/access-request/form.docx", post(access_request::docx))
         .layer(upload_limit);
 
     let app = Router::new()
@@ -151,6 +157,14 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route("/admin/users/{id}/block", post(admin::users::block))
         .route("/admin/users/{id}/unblock", post(admin::users::unblock))
         .route("/admin/users/{id}/link", post(admin::users::link))
+        .route("/admin/requests", get(admin::requests::list))
+        .route("/admin/requests/{id}", get(admin::requests::show))
+        .route("/admin/requests/{id}/letter", get(admin::requests::letter))
+        .route(
+            "/admin/requests/{id}/approve",
+            post(admin::requests::approve),
+        )
+        .route("/admin/requests/{id}/reject", post(admin::requests::reject))
         .route("/admin/routes", get(admin::routes::list))
         .route("/admin/routes/new", get(admin::routes::new_form))
         .route("/admin/routes/editor", post(admin::routes::submit))

@@ -1,5 +1,6 @@
 //! Integration tests: the real router over HTTP against a fresh PostgreSQL database each.
 
+mod access_requests;
 mod admin;
 mod auth;
 mod case_file;

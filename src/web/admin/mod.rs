@@ -1,6 +1,7 @@
 //! The administrator's pages: organisations, users, routes and access requests. Every
 //! handler takes [`Admin`], which answers 403 to anyone else.
 
+pub mod requests;
 pub mod routes;
 pub mod users;
 
@@ -64,12 +65,15 @@ pub fn kind_title(kind: &str) -> &'static str {
 #[template(path = "admin/index.html")]
 struct IndexPage {
     layout: Layout,
+    pending_requests: i64,
 }
 
-pub async fn index(Admin(user): Admin) -> AppResult<Html<String>> {
+pub async fn index(State(state): State<AppState>, Admin(user): Admin) -> AppResult<Html<String>> {
+    let pending_requests = db::access_requests::pending_count(&state.db).await?;
     Ok(Html(
         IndexPage {
             layout: Layout::of(&user),
+            pending_requests,
         }
         .render()?,
     ))
