@@ -19,14 +19,21 @@ db="essk_e2e_$(date +%s)_$$"
 export DATABASE_URL="${server_url%/*}/$db"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 storage="$(mktemp -d)"
+# Mail goes to a local SMTP server that keeps every message in a maildir the tests read.
+smtp_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+maildir="$storage/maildir"
+python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+    >target/e2e-smtp.log 2>&1 &
+smtp=$!
 
 # The same targets as `cargo test` builds, so the features match and nothing is rebuilt.
 cargo build --all-targets
-BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$storage" ./target/debug/essk serve >target/e2e-server.log 2>&1 &
+BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$storage/files" SMTP_URL="smtp://127.0.0.1:$smtp_port" \
+    PUBLIC_URL="http://127.0.0.1:$port" ./target/debug/essk serve >target/e2e-server.log 2>&1 &
 server=$!
 cleanup() {
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    kill "$server" "$smtp" 2>/dev/null || true
+    wait "$server" "$smtp" 2>/dev/null || true
     rm -rf "$storage"
     psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
 }
@@ -38,4 +45,4 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 
-E2E_BASE_URL="http://127.0.0.1:$port" npx playwright test -c tests/e2e
+E2E_BASE_URL="http://127.0.0.1:$port" E2E_MAILDIR="$maildir" npx playwright test -c tests/e2e
