@@ -12,8 +12,13 @@ CREATE UNIQUE INDEX routes_family_version_key ON routes (family_id, version);
 -- Why an account is blocked: by an administrator, or for six months without use.
 ALTER TABLE users
     ADD COLUMN blocked_reason text CHECK (blocked_reason IN ('admin', 'inactive')),
-    ADD COLUMN working_hours text NOT NULL DEFAULT '';
+    ADD COLUMN working_hours text NOT NULL DEFAULT '',
+    -- Sessions signed in before this moment end: a password set by link ends them.
+    ADD COLUMN password_changed_at timestamptz;
 UPDATE users SET blocked_reason = 'admin' WHERE blocked_at IS NOT NULL;
+
+-- An organisation is found by its ИНН (access requests join an existing one).
+CREATE UNIQUE INDEX organisations_inn_key ON organisations (inn) WHERE inn IS NOT NULL;
 
 -- A request for access as appendix 2 of the manual describes it, filed online.
 CREATE TABLE access_requests (

@@ -88,6 +88,13 @@ pub async fn insert(
     Ok(id)
 }
 
+/// The organisation already registered with this ИНН: its short name.
+pub async fn organisation_by_inn(pool: &PgPool, inn: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT short_name FROM organisations WHERE inn = $1", inn)
+        .fetch_optional(pool)
+        .await
+}
+
 /// Whether an account already has this e-mail.
 pub async fn email_in_use(pool: &PgPool, email: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
@@ -209,16 +216,21 @@ pub enum ApproveError {
     /// Since filing, an account took this e-mail.
     #[error("e-mail {0} is taken")]
     EmailTaken(String),
+    /// An organisation with the request's ИНН exists and joining it was not confirmed.
+    #[error("organisation {0} exists")]
+    ExistingOrganisation(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// Approves a pending request: the organisation (found by ИНН, else created) and an
-/// account per employee. Locks the request, so two approvals cannot both create them.
+/// Approves a pending request: the organisation (found by ИНН when the administrator
+/// confirmed joining it, else created) and an account per employee. Locks the request, so
+/// two approvals cannot both create them.
 pub async fn approve(
     conn: &mut PgConnection,
     id: i64,
     admin_id: i64,
+    join_existing: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewAccount>, ApproveError> {
     let request = sqlx::query!(
@@ -233,7 +245,14 @@ pub async fn approve(
     .ok_or(ApproveError::NotPending)?;
     let existing = super::accounts::organisation_with_inn(conn, &request.org_inn, None).await?;
     let organisation_id = match existing {
-        Some(org) => org,
+        Some(org) if join_existing => org,
+        Some(org) => {
+            let name =
+                sqlx::query_scalar!("SELECT short_name FROM organisations WHERE id = $1", org)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            return Err(ApproveError::ExistingOrganisation(name));
+        }
         None => {
             let fields = OrganisationFields {
                 name: request.org_name,

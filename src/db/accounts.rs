@@ -103,6 +103,15 @@ pub async fn save_organisation(
     }
 }
 
+pub async fn organisation_exists(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// An organisation other than `except` with this ИНН.
 pub async fn organisation_with_inn(
     conn: &mut PgConnection,
@@ -357,9 +366,35 @@ pub async fn block(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> sqlx
         id,
         now
     )
-    .execute(conn)
+    .execute(&mut *conn)
+    .await?;
+    // Links sent before the block no longer set a password.
+    sqlx::query!(
+        "UPDATE password_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        id,
+        now
+    )
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Whether a reset link was sent to the user within the last five minutes.
+pub async fn reset_sent_recently(
+    pool: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (SELECT 1 FROM password_links WHERE user_id = $1 AND purpose = 'reset'
+                       AND created_at > $2::timestamptz - interval '5 minutes') AS "recent!"
+        "#,
+        user_id,
+        now
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Unblocks the user, counting its six months afresh; returns whether it was blocked.
@@ -480,10 +515,29 @@ pub async fn use_link(
     let Some(user_id) = user_id else {
         return Ok(false);
     };
-    sqlx::query!(
-        "UPDATE users SET password_hash = $2 WHERE id = $1",
+    // Kept to the second, as sessions keep their sign-in time.
+    let login = sqlx::query_scalar!(
+        r#"
+        UPDATE users SET password_hash = $2,
+            password_changed_at = date_trunc('second', $3::timestamptz)
+        WHERE id = $1 RETURNING login
+        "#,
         user_id,
-        password_hash
+        password_hash,
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query!("DELETE FROM login_failures WHERE login = lower($1)", login)
+        .execute(&mut *conn)
+        .await?;
+    // Mails still holding a link of the user hold a spent one now.
+    sqlx::query!(
+        r#"
+        UPDATE mail_outbox SET body = ''
+        WHERE holds_link AND lower(recipient) = (SELECT lower(email) FROM users WHERE id = $1)
+        "#,
+        user_id
     )
     .execute(&mut *conn)
     .await?;

@@ -36,3 +36,11 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
 }
+
+/// Whether the error is a unique constraint refusing a second row (two requests at once).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "23505")
+}

@@ -21,6 +21,8 @@ pub struct SignedIn {
     pub organisation_name: String,
     /// Notices the user has not read yet (the bell's count).
     pub unread_notifications: i64,
+    /// Sessions signed in before this end (a password set by link).
+    pub password_changed_at: Option<DateTime<Utc>>,
 }
 
 pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
@@ -42,7 +44,7 @@ pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<
         r#"
         SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
                u.can_create, u.can_participate, u.can_view, u.can_view_public,
-               u.is_head, u.is_admin,
+               u.is_head, u.is_admin, u.password_changed_at,
                (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
                    AS "unread!"
         FROM users u JOIN organisations o ON o.id = u.organisation_id
@@ -69,6 +71,7 @@ pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<
         login: r.login,
         organisation_name: r.organisation_name,
         unread_notifications: r.unread,
+        password_changed_at: r.password_changed_at,
     }))
 }
 

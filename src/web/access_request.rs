@@ -6,14 +6,15 @@ use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Response},
+    response::{Html, IntoResponse, Redirect, Response},
 };
+use serde::Deserialize;
 
 use super::{
     AppState,
     admin::organisation_problems,
     documents::{PostedForm, attachment, read_form},
-    extract::Multipart,
+    extract::{Multipart, Query},
 };
 use crate::{
     db::{
@@ -163,12 +164,18 @@ fn page(filled: Filled, errors: Vec<String>, filed: Option<i64>) -> AppResult<Re
     Ok((status, Html(view.render()?)).into_response())
 }
 
-pub async fn form() -> AppResult<Response> {
+#[derive(Deserialize)]
+pub struct FormQuery {
+    #[serde(default)]
+    filed: String,
+}
+
+pub async fn form(Query(query): Query<FormQuery>) -> AppResult<Response> {
     let filled = Filled {
         employees: vec![EmployeeInput::default(); FIRST_ROWS],
         ..Filled::default()
     };
-    page(filled, Vec::new(), None)
+    page(filled, Vec::new(), query.filed.parse::<i64>().ok())
 }
 
 /// «Отправить заявку», or «Добавить сотрудника» which only adds a row.
@@ -260,7 +267,8 @@ pub async fn submit(State(state): State<AppState>, multipart: Multipart) -> AppR
     db::access_requests::notify_admins(&mut tx, id, &fields.organisation.short_name, now).await?;
     tx.commit().await?;
     tracing::info!(request.id = id, "access request filed");
-    page(Filled::default(), Vec::new(), Some(id))
+    // To a page of its own, so reloading it files nothing again.
+    Ok(Redirect::to(&format!("/access-request?filed={id}")).into_response())
 }
 
 /// The request form filled with what was typed, as `.docx`, for the paper route.

@@ -17,6 +17,8 @@ use crate::{
 };
 
 const USER_KEY: &str = "user_id";
+/// When the session signed in, in Unix seconds.
+const SIGNED_IN_KEY: &str = "signed_in_at";
 /// Failures in a row after which a login name has to wait before the next try.
 const FREE_FAILURES: i32 = 5;
 
@@ -38,8 +40,18 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(user_id) = user_id else {
             return Err(AppError::Unauthenticated);
         };
-        let Some(user) = db::users::load_signed_in(&state.db, user_id).await? else {
-            // Blocked or removed since signing in: the session ends here.
+        let signed_in_at: i64 = session
+            .get(SIGNED_IN_KEY)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("session read: {e}")))?
+            .unwrap_or(0);
+        let user = db::users::load_signed_in(&state.db, user_id).await?;
+        // Blocked or removed since signing in, or the password was set anew: the session
+        // ends here.
+        let Some(user) = user.filter(|u| {
+            u.password_changed_at
+                .is_none_or(|changed| changed.timestamp() <= signed_in_at)
+        }) else {
             let _ = session.flush().await;
             return Err(AppError::Unauthenticated);
         };
@@ -118,6 +130,10 @@ pub async fn login(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     session
         .insert(USER_KEY, user.id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session
+        .insert(SIGNED_IN_KEY, now.timestamp())
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     db::users::touch_last_seen(&state.db, user.id, now).await?;

@@ -71,11 +71,14 @@ struct CabinetPage {
     times_chart: String,
 }
 
+/// A date typed as `2027-03-12` or `12.03.2027`, within the years the service can hold.
 fn read_day(text: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
     let text = text.trim();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%d.%m.%Y"))
         .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()))
 }
 
 pub async fn reports(

@@ -142,7 +142,9 @@ pub async fn forgot(
         db::accounts::active_user_by_email(&state.db, &email).await?
     {
         let record = db::accounts::user(&state.db, user_id).await?;
-        if let Some(record) = record {
+        let recent =
+            db::accounts::reset_sent_recently(&state.db, user_id, state.clock.now()).await?;
+        if let Some(record) = record.filter(|_| !recent) {
             let mut tx = state.db.begin().await?;
             send_link(
                 &state,

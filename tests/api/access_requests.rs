@@ -129,7 +129,15 @@ async fn a_request_is_checked_row_by_row_and_filed_with_its_letter() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", page.html());
+    let request_id = sqlx::query_scalar!("SELECT id FROM access_requests")
+        .fetch_one(&app.db)
+        .await
+        .expect("filed");
+    // The answer is a page of its own: reloading it files nothing again.
+    let page = anonymous
+        .page(&format!("/access-request?filed={request_id}"))
+        .await;
     let notice = texts(&page, "p.notice");
     assert!(notice[0].starts_with("Заявка № "), "{notice:?}");
     let request =
@@ -258,7 +266,7 @@ async fn filed(app: &TestApp, inn: &str) -> i64 {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SEE_OTHER);
     sqlx::query_scalar!("SELECT max(id) AS \"id!\" FROM access_requests")
         .fetch_one(&app.db)
         .await
@@ -314,8 +322,29 @@ async fn approving_creates_the_organisation_and_accounts_and_mails_each_a_link()
         .await
         .expect("free the addresses");
     let second = filed(&app, "7800123456").await;
-    let approved = admin
+    let shown = admin.page(&format!("/admin/requests/{second}")).await;
+    assert_eq!(
+        texts(&shown, "p.warning"),
+        ["Организация с этим ИНН уже зарегистрирована: «ТСН»."]
+    );
+    let unconfirmed = admin
         .post_form(&format!("/admin/requests/{second}/approve"), &[])
+        .await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed
+            .text()
+            .await
+            .expect("body")
+            .contains("отметьте подтверждение")
+    );
+    assert_eq!(app_status(&app, second).await, "pending", "nothing created");
+    assert_eq!(count(&app, "users WHERE email LIKE '%@tsn.ru'").await, 0);
+    let approved = admin
+        .post_form(
+            &format!("/admin/requests/{second}/approve"),
+            &[("join", "on")],
+        )
         .await;
     assert_eq!(approved.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "organisations").await, organisations + 1);

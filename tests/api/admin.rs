@@ -344,7 +344,22 @@ async fn a_forgotten_password_is_reset_by_a_link_and_the_page_tells_nothing_of_a
     let known_text = known.text().await.expect("body");
     let notice = |text: &str| texts(&scraper::Html::parse_document(text), "p.notice");
     assert_eq!(notice(&unknown_text), notice(&known_text));
+    let mails = count(&app, "mail_outbox").await;
+    anonymous
+        .post_form("/password/forgot", &[("email", "kb@kb.spb.ru")])
+        .await;
+    assert_eq!(
+        count(&app, "mail_outbox").await,
+        mails,
+        "one link per five minutes"
+    );
     let link = link_in_mail(&app, "kb@kb.spb.ru").await;
+    let signed_in_before = app.login("kb").await;
+    assert_eq!(
+        signed_in_before.get("/approvals").await.status(),
+        StatusCode::OK
+    );
+    app.clock.set(app.clock.now() + Duration::minutes(1));
     let password = "Сампсониевский 44 мост";
     let set = anonymous
         .post_form(&link, &[("password", password), ("confirmation", password)])
@@ -352,8 +367,14 @@ async fn a_forgotten_password_is_reset_by_a_link_and_the_page_tells_nothing_of_a
     assert_eq!(set.status(), StatusCode::OK);
     let (_, old) = sign_in(&app, "kb", essk_approvals::seed::DEMO_PASSWORD).await;
     assert_eq!(old, StatusCode::UNAUTHORIZED);
-    let (_, new) = sign_in(&app, "kb", password).await;
+    let (kb, new) = sign_in(&app, "kb", password).await;
     assert_eq!(new, StatusCode::SEE_OTHER);
+    assert_eq!(kb.get("/approvals").await.status(), StatusCode::OK);
+    assert_eq!(
+        signed_in_before.get("/approvals").await.status(),
+        StatusCode::SEE_OTHER,
+        "a session from before the new password ends"
+    );
 }
 
 #[tokio::test]

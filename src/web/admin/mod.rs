@@ -239,9 +239,13 @@ pub async fn save_organisation_form(
     if !errors.is_empty() {
         return organisation_page(user, id, form, errors);
     }
-    let saved = db::accounts::save_organisation(&mut tx, id, &fields)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let saved = match db::accounts::save_organisation(&mut tx, id, &fields).await {
+        Err(e) if db::is_unique_violation(&e) => {
+            let errors = vec!["Организация с таким ИНН уже есть.".to_owned()];
+            return organisation_page(user, id, form, errors);
+        }
+        other => other?.ok_or(AppError::NotFound)?,
+    };
     tx.commit().await?;
     tracing::info!(organisation.id = saved, "organisation saved");
     Ok(Redirect::to("/admin/organisations").into_response())

@@ -105,6 +105,8 @@ struct RequestPage {
     layout: Layout,
     request: RequestRow,
     employees: Vec<EmployeeView>,
+    /// The organisation already registered with the request's ИНН.
+    existing: Option<String>,
     error: Option<String>,
 }
 
@@ -130,6 +132,7 @@ async fn request_page(
             working_hours: e.working_hours,
         })
         .collect();
+    let existing = db::access_requests::organisation_by_inn(&state.db, &request.org_inn).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -139,6 +142,7 @@ async fn request_page(
         layout: Layout::of(user),
         request: row(request),
         employees,
+        existing,
         error,
     };
     Ok((status, Html(page.render()?)).into_response())
@@ -165,30 +169,47 @@ pub async fn letter(
     Ok((headers, Body::from_stream(stream)).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    /// «Добавить сотрудников в существующую организацию» was ticked.
+    #[serde(default)]
+    join: Option<String>,
+}
+
 pub async fn approve(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(id): Path<i64>,
+    Form(form): Form<ApproveForm>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
+    let join = form.join.is_some();
     let mut tx = state.db.begin().await?;
-    let accounts = match db::access_requests::approve(&mut tx, id, admin.actor.user_id, now).await {
-        Ok(accounts) => accounts,
-        Err(ApproveError::NotPending) => {
-            db::access_requests::find(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            return Err(AppError::Conflict("Заявка уже рассмотрена.".into()));
-        }
-        Err(ApproveError::EmailTaken(email)) => {
-            let message = format!(
-                "Заявку нельзя одобрить: e-mail {email} с момента подачи занят другой учётной \
+    let accounts =
+        match db::access_requests::approve(&mut tx, id, admin.actor.user_id, join, now).await {
+            Ok(accounts) => accounts,
+            Err(ApproveError::NotPending) => {
+                db::access_requests::find(&state.db, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                return Err(AppError::Conflict("Заявка уже рассмотрена.".into()));
+            }
+            Err(ApproveError::EmailTaken(email)) => {
+                let message = format!(
+                    "Заявку нельзя одобрить: e-mail {email} с момента подачи занят другой учётной \
                  записью. Отклоните заявку с этой причиной."
-            );
-            return request_page(&state, &admin, id, Some(message)).await;
-        }
-        Err(ApproveError::Db(e)) => return Err(e.into()),
-    };
+                );
+                return request_page(&state, &admin, id, Some(message)).await;
+            }
+            Err(ApproveError::ExistingOrganisation(name)) => {
+                let message = format!(
+                    "Организация с этим ИНН уже зарегистрирована: «{name}». Чтобы добавить \
+                 сотрудников в неё, отметьте подтверждение; иначе отклоните заявку."
+                );
+                return request_page(&state, &admin, id, Some(message)).await;
+            }
+            Err(ApproveError::Db(e)) => return Err(e.into()),
+        };
     for account in &accounts {
         send_link(
             &state,

@@ -327,6 +327,9 @@ fn read_form(form: &UserForm) -> Result<UserFields, Vec<String>> {
     })
 }
 
+/// When another request took the login or e-mail between the check and the save.
+const RACED: &str = "Логин или e-mail только что занят другой учётной записью.";
+
 fn taken_message(taken: Taken) -> String {
     match taken {
         Taken::Login => "Такой логин уже занят.".to_owned(),
@@ -345,17 +348,20 @@ pub async fn create(
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    if db::accounts::organisation(&state.db, fields.organisation_id)
-        .await?
-        .is_none()
-    {
+    if !db::accounts::organisation_exists(&mut tx, fields.organisation_id).await? {
         let errors = vec!["Выберите организацию.".to_owned()];
         return user_page(&state, &user, None, form, errors, None).await;
     }
     if let Some(taken) = db::accounts::taken(&mut tx, &fields.login, &fields.email, None).await? {
         return user_page(&state, &user, None, form, vec![taken_message(taken)], None).await;
     }
-    let id = db::accounts::create_user(&mut tx, &fields, now).await?;
+    let id = match db::accounts::create_user(&mut tx, &fields, now).await {
+        Err(e) if db::is_unique_violation(&e) => {
+            let errors = vec![RACED.to_owned()];
+            return user_page(&state, &user, None, form, errors, None).await;
+        }
+        other => other?,
+    };
     send_link(
         &state,
         &mut tx,
@@ -385,6 +391,10 @@ pub async fn update(
         Err(errors) => return user_page(&state, &user, Some(record), form, errors, None).await,
     };
     let mut tx = state.db.begin().await?;
+    if !db::accounts::organisation_exists(&mut tx, fields.organisation_id).await? {
+        let errors = vec!["Выберите организацию.".to_owned()];
+        return user_page(&state, &user, Some(record), form, errors, None).await;
+    }
     if let Some(taken) =
         db::accounts::taken(&mut tx, &fields.login, &fields.email, Some(id)).await?
     {
@@ -398,9 +408,14 @@ pub async fn update(
         )
         .await;
     }
-    if !db::accounts::update_user(&mut tx, id, &fields).await? {
-        return Err(AppError::NotFound);
-    }
+    match db::accounts::update_user(&mut tx, id, &fields).await {
+        Err(e) if db::is_unique_violation(&e) => {
+            let errors = vec![RACED.to_owned()];
+            return user_page(&state, &user, Some(record), form, errors, None).await;
+        }
+        Ok(false) => return Err(AppError::NotFound),
+        other => other?,
+    };
     tx.commit().await?;
     tracing::info!(user.id = id, "user updated");
     Ok(Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response())
