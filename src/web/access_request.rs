@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{
     AppState,
     admin::organisation_problems,
-    documents::{PostedForm, attachment, read_form},
+    documents::{PostedForm, attachment, read_form, read_text_fields},
     extract::{Multipart, Query},
 };
 use crate::{
@@ -273,7 +273,7 @@ pub async fn submit(State(state): State<AppState>, multipart: Multipart) -> AppR
 
 /// The request form filled with what was typed, as `.docx`, for the paper route.
 pub async fn docx(State(state): State<AppState>, multipart: Multipart) -> AppResult<Response> {
-    let form = read_form(&state, multipart).await?;
+    let form = read_text_fields(&state, multipart).await?;
     let filled = Filled::read(&form);
     let bytes = tokio::task::spawn_blocking(move || build_docx(&filled))
         .await

@@ -43,9 +43,19 @@ impl PostedForm {
 }
 
 /// Reads a multipart form, streaming every file part into storage.
-pub async fn read_form(
+pub async fn read_form(state: &AppState, multipart: Multipart) -> AppResult<PostedForm> {
+    read_parts(state, multipart, true).await
+}
+
+/// Reads the text fields of a multipart form; file parts are read past and stored nowhere.
+pub async fn read_text_fields(state: &AppState, multipart: Multipart) -> AppResult<PostedForm> {
+    read_parts(state, multipart, false).await
+}
+
+async fn read_parts(
     state: &AppState,
     Multipart(mut multipart): Multipart,
+    store_files: bool,
 ) -> AppResult<PostedForm> {
     let limit = state.config.max_upload_bytes;
     let mut form = PostedForm::default();
@@ -65,8 +75,8 @@ pub async fn read_form(
             form.fields.insert(name, text);
             continue;
         };
-        if file_name.is_empty() {
-            continue; // a file input left empty
+        if file_name.is_empty() || !store_files {
+            continue; // a file input left empty, or files not wanted
         }
         let content_type = field
             .content_type()

@@ -222,7 +222,7 @@ async fn the_filled_form_downloads_as_docx() {
                     "ivanov@tsn.ru",
                     &[CREATE, VIEW],
                 )],
-                false,
+                true,
             ),
         )
         .await;
@@ -250,6 +250,11 @@ async fn the_filled_form_downloads_as_docx() {
         assert!(xml.contains(expected), "{expected} in the docx");
     }
     assert_eq!(count(&app, "access_requests").await, 0, "nothing is filed");
+    assert_eq!(
+        count(&app, "blobs").await,
+        0,
+        "the letter sent along is not kept"
+    );
 }
 
 async fn filed(app: &TestApp, inn: &str) -> i64 {
