@@ -135,6 +135,15 @@ pub struct Request {
 
 /// Requests, pending first, newest first.
 pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<Request>> {
+    requests(pool, None).await
+}
+
+pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
+    Ok(requests(pool, Some(id)).await?.pop())
+}
+
+/// Every request, or the one with `id`.
+async fn requests(pool: &PgPool, id: Option<i64>) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as!(
         Request,
         r#"
@@ -144,27 +153,12 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<Request>> {
                (SELECT count(*) FROM access_request_employees e WHERE e.request_id = r.id)
                    AS "employees!"
         FROM access_requests r
+        WHERE $1::bigint IS NULL OR r.id = $1
         ORDER BY r.status <> 'pending', r.created_at DESC, r.id DESC
-        "#
-    )
-    .fetch_all(pool)
-    .await
-}
-
-pub async fn find(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
-    sqlx::query_as!(
-        Request,
-        r#"
-        SELECT r.id, r.status, r.org_name, r.org_short_name, r.org_kind, r.org_inn, r.org_ogrn,
-               r.contact_name, r.contact_email, r.purpose, r.letter_sha256, r.letter_name,
-               r.letter_size, r.created_at, r.decided_at, r.rejection_reason,
-               (SELECT count(*) FROM access_request_employees e WHERE e.request_id = r.id)
-                   AS "employees!"
-        FROM access_requests r WHERE r.id = $1
         "#,
         id
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 

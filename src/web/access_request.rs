@@ -5,14 +5,13 @@
 use askama::Template;
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
 use super::{
     AppState,
-    admin::organisation_problems,
+    admin::{KINDS, form_status, organisation_problems},
     documents::{PostedForm, attachment, read_form, read_text_fields},
     extract::{Multipart, Query},
 };
@@ -34,17 +33,9 @@ use crate::{
 const FIRST_ROWS: usize = 3;
 const MOST_ROWS: usize = 50;
 
-/// Organisation kinds that may ask for access (the operator's staff are made by hand).
-pub const REQUEST_KINDS: [(&str, &str); 8] = [
-    ("rso", "РСО"),
-    ("network_owner", "Владелец инженерных коммуникаций"),
-    ("gati", "ГАТИ"),
-    ("kga", "КГА"),
-    ("kb", "КБ"),
-    ("kio", "КИО"),
-    ("kgiop", "КГИОП"),
-    ("kt", "КТ"),
-];
+/// Organisation kinds that may ask for access: all but the operator of the system, whose
+/// staff are made by hand.
+pub const REQUEST_KINDS: &[(&str, &str)] = KINDS.split_at(KINDS.len() - 1).0;
 
 /// The form as filled in, kept as typed.
 #[derive(Debug, Default)]
@@ -149,15 +140,11 @@ fn page(filled: Filled, errors: Vec<String>, filed: Option<i64>) -> AppResult<Re
             }
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let view = RequestPage {
         filled,
         rows,
-        kinds: &REQUEST_KINDS,
+        kinds: REQUEST_KINDS,
         errors,
         filed,
     };
@@ -195,8 +182,9 @@ pub async fn submit(State(state): State<AppState>, multipart: Multipart) -> AppR
     }
 
     let mut errors = organisation_problems(&filled.organisation);
-    if filled.organisation.kind == "operator" {
-        errors.push("Выберите вид организации.".to_owned());
+    let kind = filled.organisation.kind.as_str();
+    if kind == "operator" {
+        errors.push("Доступ оператора системы оформляет администратор, не заявка.".to_owned());
     }
     if filled.contact_name.trim().is_empty() {
         errors.push("Укажите контактное лицо.".to_owned());

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    admin::users::{RightBox, UserRow, right_boxes},
+    admin::users::{RightBox, RightsForm, UserRow, right_boxes},
     approvals::Layout,
     auth::CurrentUser,
     extract::{Form, Path, Query},
@@ -20,7 +20,7 @@ use super::{
 use crate::{
     clock::moscow_midnight,
     db::{self, users::SignedIn},
-    domain::{access::Rights, dates::add_days, lifecycle::Status},
+    domain::{dates::add_days, lifecycle::Status},
     error::{AppError, AppResult},
 };
 
@@ -249,18 +249,6 @@ pub async fn staff(State(state): State<AppState>, Head(user): Head) -> AppResult
     ))
 }
 
-#[derive(Deserialize)]
-pub struct RightsForm {
-    #[serde(default)]
-    can_create: Option<String>,
-    #[serde(default)]
-    can_participate: Option<String>,
-    #[serde(default)]
-    can_view: Option<String>,
-    #[serde(default)]
-    can_view_public: Option<String>,
-}
-
 /// Sets a staff member's four rights; a user of another organisation is not found.
 pub async fn set_rights(
     State(state): State<AppState>,
@@ -268,12 +256,7 @@ pub async fn set_rights(
     Path(user_id): Path<i64>,
     Form(form): Form<RightsForm>,
 ) -> AppResult<Redirect> {
-    let rights = Rights {
-        create: form.can_create.is_some(),
-        participate: form.can_participate.is_some(),
-        view: form.can_view.is_some(),
-        view_public: form.can_view_public.is_some(),
-    };
+    let rights = form.rights();
     let mut tx = state.db.begin().await?;
     if !db::accounts::set_rights(&mut tx, user.actor.organisation_id, user_id, rights).await? {
         return Err(AppError::NotFound);

@@ -247,6 +247,24 @@ async fn a_new_user_sets_a_password_by_a_link_that_works_once_and_expires() {
 
     let created = post(form("petrova", "petrova@kga.spb.ru", "112-233-445 95")).await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let stored = sqlx::query!(
+        "SELECT can_create, can_participate, can_view, can_view_public, snils FROM users \
+         WHERE login = 'petrova'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("created");
+    assert_eq!(
+        (
+            stored.can_create,
+            stored.can_participate,
+            stored.can_view,
+            stored.can_view_public
+        ),
+        (false, true, true, false),
+        "the ticked rights"
+    );
+    assert_eq!(stored.snils.as_deref(), Some("11223344595"));
     let mail = sqlx::query!(
         "SELECT subject, body, holds_link FROM mail_outbox WHERE recipient = 'petrova@kga.spb.ru'"
     )

@@ -41,7 +41,25 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// Organisation kinds as stored and as named.
+/// A form page's status: 422 when it comes back with problems.
+pub fn form_status(errors: &[String]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// Organisations to choose from: id and short name.
+pub async fn organisation_choices(state: &AppState) -> AppResult<Vec<(i64, String)>> {
+    let organisations = db::accounts::organisations(&state.db).await?;
+    Ok(organisations
+        .into_iter()
+        .map(|o| (o.id, o.short_name))
+        .collect())
+}
+
+/// Organisation kinds as stored and as named; the operator of the system comes last.
 pub const KINDS: [(&str, &str); 9] = [
     ("rso", "РСО"),
     ("network_owner", "Владелец инженерных коммуникаций"),
@@ -152,11 +170,7 @@ fn organisation_page(
     form: OrganisationForm,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let page = OrganisationPage {
         layout: Layout::of(user),
         id,

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 
-use super::Admin;
+use super::{Admin, form_status, organisation_choices};
 use crate::{
     db::{self, routes::SaveError, users::SignedIn},
     domain::{
@@ -89,16 +88,8 @@ async fn editor(
     route: RouteDraft,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let organisations = db::accounts::organisations(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.short_name))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let organisations = organisation_choices(state).await?;
+    let status = form_status(&errors);
     let page = EditorPage {
         layout: Layout::of(user),
         base,

@@ -4,12 +4,11 @@
 use askama::Template;
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
-use super::Admin;
+use super::{Admin, form_status, organisation_choices};
 use crate::{
     db::{
         self,
@@ -128,6 +127,15 @@ pub struct UserForm {
     snils: String,
     #[serde(default)]
     working_hours: String,
+    #[serde(flatten)]
+    rights: RightsForm,
+    #[serde(default)]
+    is_head: Option<String>,
+}
+
+/// The four rights as check boxes of a form: a box sent is a right held.
+#[derive(Deserialize, Default)]
+pub struct RightsForm {
     #[serde(default)]
     can_create: Option<String>,
     #[serde(default)]
@@ -136,18 +144,32 @@ pub struct UserForm {
     can_view: Option<String>,
     #[serde(default)]
     can_view_public: Option<String>,
-    #[serde(default)]
-    is_head: Option<String>,
 }
 
-impl UserForm {
-    fn rights(&self) -> Rights {
+impl RightsForm {
+    pub fn rights(&self) -> Rights {
         Rights {
             create: self.can_create.is_some(),
             participate: self.can_participate.is_some(),
             view: self.can_view.is_some(),
             view_public: self.can_view_public.is_some(),
         }
+    }
+
+    fn of(rights: Rights) -> Self {
+        let on = |b: bool| b.then(|| "on".to_owned());
+        RightsForm {
+            can_create: on(rights.create),
+            can_participate: on(rights.participate),
+            can_view: on(rights.view),
+            can_view_public: on(rights.view_public),
+        }
+    }
+}
+
+impl UserForm {
+    fn rights(&self) -> Rights {
+        self.rights.rights()
     }
 
     fn of(u: &UserRecord) -> Self {
@@ -161,10 +183,7 @@ impl UserForm {
             phone: u.phone.clone(),
             snils: u.snils.as_deref().map(format_snils).unwrap_or_default(),
             working_hours: u.working_hours.clone(),
-            can_create: on(u.rights.create),
-            can_participate: on(u.rights.participate),
-            can_view: on(u.rights.view),
-            can_view_public: on(u.rights.view_public),
+            rights: RightsForm::of(u.rights),
             is_head: on(u.is_head),
         }
     }
@@ -228,16 +247,8 @@ async fn user_page(
     errors: Vec<String>,
     notice: Option<String>,
 ) -> AppResult<Response> {
-    let organisations = db::accounts::organisations(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.short_name))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let organisations = organisation_choices(state).await?;
+    let status = form_status(&errors);
     let page = UserPage {
         layout: Layout::of(user),
         blocked: record.as_ref().is_some_and(|r| r.blocked_at.is_some()),
