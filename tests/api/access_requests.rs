@@ -5,7 +5,7 @@ use std::io::Read;
 
 use reqwest::{StatusCode, multipart};
 
-use crate::helpers::{TestApp, User, sample, texts};
+use crate::helpers::{TestApp, User, count, sample, texts};
 
 /// A filled request: the organisation and `employees` as (name, СНИЛС, e-mail, rights).
 fn request_form(
@@ -44,13 +44,6 @@ fn request_form(
         form = form.part("letter", part);
     }
     form
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
 }
 
 async fn file(anonymous: &User, form: multipart::Form) -> (StatusCode, scraper::Html) {

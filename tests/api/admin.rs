@@ -5,7 +5,7 @@ use chrono::Duration;
 use essk_approvals::background;
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, User, texts};
+use crate::helpers::{TestApp, User, count, texts};
 
 /// The one-time link in the last mail queued for `recipient`, as the path it opens.
 async fn link_in_mail(app: &TestApp, recipient: &str) -> String {
@@ -19,13 +19,6 @@ async fn link_in_mail(app: &TestApp, recipient: &str) -> String {
     let start = body.find("http://essk.test/password/set/").expect("a link");
     let link = body[start..].split_whitespace().next().expect("link");
     link.trim_start_matches("http://essk.test").to_owned()
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
 }
 
 async fn user_id(app: &TestApp, login: &str) -> i64 {

@@ -360,6 +360,14 @@ impl User {
 }
 
 /// The text of every element matching `selector`, its text nodes joined by single spaces.
+/// Rows of `from`: a table, perhaps with a `WHERE`.
+pub async fn count(app: &TestApp, from: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {from}"))
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
     let selector = Selector::parse(selector).expect("selector");
     html.select(&selector)
