@@ -142,7 +142,7 @@ pub struct ListRow {
 }
 
 /// How many rows the list counts exactly; above it the total reads «более N».
-pub const COUNT_LIMIT: i64 = 500;
+pub const COUNT_LIMIT: i64 = 200;
 
 /// The total of a filtered list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,14 +285,10 @@ fn push_where(q: &mut QueryBuilder<'_, Postgres>, viewer: Viewer<'_>, filter: &L
     q.push(")");
 
     if let Some(text) = &filter.text {
+        // `search_text` holds the four fields lower-cased (migration 0013); the pattern is
+        // lower-cased by the same function, so the match is ILIKE's, cheaper.
         let pattern = format!("%{}%", escape_like(text));
-        q.push(" AND (a.number ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR a.name ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR a.subject ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR a.works_address ILIKE ")
+        q.push(" AND a.search_text LIKE lower(")
             .push_bind(pattern)
             .push(")");
     }

@@ -396,10 +396,10 @@ async fn pages_hold_the_chosen_number_of_rows_and_the_total_counts_them_all() {
     let far = rso.page("/approvals?page=99").await;
     assert_eq!(texts(&far, "td.empty"), ["Согласований нет."]);
 
-    for (more, shown) in [(440, "Всего: 500"), (1, "Всего: более 500")] {
+    for (more, shown) in [(140, "Всего: 200"), (1, "Всего: более 200")] {
         copies(&app, first, &format!("М{more}"), more).await;
         let page = rso.page("/approvals").await;
-        assert_eq!(texts(&page, "p.list-total"), [shown], "counted up to 500");
+        assert_eq!(texts(&page, "p.list-total"), [shown], "counted up to 200");
     }
 }
 
