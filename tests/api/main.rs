@@ -9,6 +9,7 @@ mod lifecycle;
 mod list;
 mod notices;
 mod object_storage;
+mod races;
 mod repeat;
 mod rights;
 mod signatures;

@@ -1,0 +1,80 @@
+//! Requests that arrive together: each state change is applied once and the loser is told.
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, count};
+
+#[tokio::test]
+async fn fifty_approve_and_refuse_pairs_at_once_leave_exactly_one_decision_each() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let mut approvals = Vec::new();
+    for _ in 0..50 {
+        let id = app.ready_draft(&rso).await;
+        let launched = rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
+        assert_eq!(launched.status(), StatusCode::SEE_OTHER);
+        approvals.push((id, app.participant_of(id, "kb").await));
+    }
+    let approving = app.login("kb").await;
+    let refusing = app.login("kb").await;
+
+    let requests = approvals.iter().flat_map(|&(id, seat)| {
+        [
+            approving.decide(id, seat, "approve", "Согласовано"),
+            refusing.decide(id, seat, "refuse", "Отказ"),
+        ]
+    });
+    let responses = join_all(requests).await;
+    let mut won = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::SEE_OTHER => won += 1,
+            StatusCode::CONFLICT => {
+                let text = response.text().await.expect("body");
+                assert!(text.contains("уже"), "the loser is told: {text}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 50, "one winner a pair");
+    for &(id, seat) in &approvals {
+        let decisions = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM audit_events WHERE approval_id = $1 AND kind = 'decided'"#,
+            id
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("audit");
+        assert_eq!(decisions, 1, "approval {id}");
+        let decided = sqlx::query_scalar!(
+            "SELECT decision FROM approval_participants WHERE id = $1",
+            seat
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("seat");
+        assert!(decided.is_some(), "approval {id} has its decision");
+    }
+}
+
+#[tokio::test]
+async fn a_launch_sent_twice_at_once_launches_once() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id = app.ready_draft(&rso).await;
+    let path = format!("/approvals/{id}/launch");
+    let (a, b) = tokio::join!(rso.post_form(&path, &[]), rso.post_form(&path, &[]));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    assert_eq!(
+        count(
+            &app,
+            &format!("audit_events WHERE approval_id = {id} AND kind = 'launched'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(app.status_of(id).await, "running");
+}
