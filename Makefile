@@ -4,19 +4,24 @@ SHELL := /bin/bash
 # Builds read the committed query data in .sqlx/, so they need no database.
 export SQLX_OFFLINE := true
 
-.PHONY: run test fmt-check clippy test-rust test-time-zones e2e sqlx-prepare drop-test-databases
+.PHONY: run test fmt-check clippy deny test-rust test-time-zones e2e sqlx-prepare drop-test-databases
 
 run:
 	cargo build --bin essk
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk)" ./target/debug/essk serve
 
-test: fmt-check clippy test-rust test-time-zones e2e
+test: fmt-check clippy deny test-rust test-time-zones e2e
 
 fmt-check:
 	cargo fmt --all -- --check
 
 clippy:
 	cargo clippy --all-targets -- -D warnings
+
+# Licences, bans and sources of every dependency (deny.toml). Advisories are left out: their
+# database is not reachable from here. Needs `cargo install cargo-deny` (.ci/run does it).
+deny:
+	cargo deny check licenses bans sources
 
 # Each test makes its own database on this server and drops nothing: old ones go first.
 test-rust: drop-test-databases
