@@ -162,11 +162,14 @@ async fn insert_draft_on(
 }
 
 /// Creates a draft on an active route; returns its id.
+/// Creates a draft. A form posted again with the same `submission` token (a double click)
+/// gets the draft the first post made.
 pub async fn create_draft(
     pool: &PgPool,
     actor: &Actor,
     route_id: i64,
     fields: &ApprovalFields,
+    submission: Option<uuid::Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     if !actor.rights.create {
@@ -176,7 +179,22 @@ pub async fn create_draft(
         ));
     }
     let mut tx = pool.begin().await?;
+    if let Some(token) = submission {
+        // A second post waits here for the first to commit, then finds its draft.
+        if !db::approvals::claim_submission(&mut tx, actor.user_id, token, now).await? {
+            drop(tx);
+            if let Some(id) = db::approvals::submitted(pool, actor.user_id, token).await? {
+                return Ok(id);
+            }
+            return Err(AppError::Conflict(
+                "Эта форма уже отправлена. Откройте «Создать» заново.".into(),
+            ));
+        }
+    }
     let (id, number) = insert_draft_on(&mut tx, actor, route_id, fields, now).await?;
+    if let Some(token) = submission {
+        db::approvals::record_submission(&mut tx, actor.user_id, token, id).await?;
+    }
     let details = format!("Создан черновик {number}: «{}»", fields.name);
     db::audit::record(&mut tx, id, actor.user_id, now, "created", &details).await?;
     tx.commit().await?;

@@ -571,3 +571,57 @@ pub async fn id_by_number(conn: &mut PgConnection, number: &str) -> sqlx::Result
         .fetch_optional(conn)
         .await
 }
+
+/// Claims a form's token for the user; `false` when a post of the same form did already.
+pub async fn claim_submission(
+    conn: &mut PgConnection,
+    user_id: i64,
+    token: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let claimed = sqlx::query!(
+        r#"
+        INSERT INTO form_submissions (user_id, token, created_at) VALUES ($1, $2, $3)
+        ON CONFLICT (user_id, token) DO NOTHING
+        "#,
+        user_id,
+        token,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+pub async fn record_submission(
+    conn: &mut PgConnection,
+    user_id: i64,
+    token: uuid::Uuid,
+    approval_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE form_submissions SET approval_id = $3 WHERE user_id = $1 AND token = $2",
+        user_id,
+        token,
+        approval_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The approval a form's earlier post made.
+pub async fn submitted(
+    pool: &sqlx::PgPool,
+    user_id: i64,
+    token: uuid::Uuid,
+) -> sqlx::Result<Option<i64>> {
+    let row = sqlx::query_scalar!(
+        "SELECT approval_id FROM form_submissions WHERE user_id = $1 AND token = $2",
+        user_id,
+        token
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.flatten())
+}

@@ -78,3 +78,53 @@ async fn a_launch_sent_twice_at_once_launches_once() {
     );
     assert_eq!(app.status_of(id).await, "running");
 }
+
+#[tokio::test]
+async fn a_new_approval_form_sent_twice_at_once_makes_one_draft() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let form = rso.page("/approvals/new").await;
+    let token: Vec<String> = form
+        .select(&scraper::Selector::parse("input[name=submission]").expect("selector"))
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect();
+    assert_eq!(token.len(), 1, "the form carries its token");
+    let route = app.route_id().await.to_string();
+    let fields = [
+        ("route_id", route.as_str()),
+        ("name", "Подключение школы"),
+        ("subject", "Разрешение на производство земляных работ"),
+        ("works_address", "Санкт-Петербург, ул. Примерная, д. 2"),
+        ("cadastral_number", "78:12:0001234:57"),
+        ("network_kind", "Теплоснабжение"),
+        ("description", ""),
+        ("submission", token[0].as_str()),
+    ];
+    let before = count(&app, "approvals").await;
+    let (a, b) = tokio::join!(
+        rso.post_form("/approvals", &fields),
+        rso.post_form("/approvals", &fields)
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    assert_eq!(
+        a.headers()["location"],
+        b.headers()["location"],
+        "both land on the one draft"
+    );
+    assert_eq!(count(&app, "approvals").await, before + 1);
+    // Sent again later, the same form still makes nothing new.
+    let again = rso.post_form("/approvals", &fields).await;
+    assert_eq!(again.headers()["location"], a.headers()["location"]);
+    assert_eq!(count(&app, "approvals").await, before + 1);
+    // A fresh form makes a fresh draft.
+    let fresh: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "submission")
+        .collect();
+    rso.post_form("/approvals", &fresh).await;
+    assert_eq!(count(&app, "approvals").await, before + 2);
+}

@@ -41,6 +41,9 @@ pub struct ApprovalForm {
     pub(super) cadastral_number: String,
     pub(super) network_kind: String,
     pub(super) description: String,
+    /// The token of the page the form was shown on (see `form_submissions`).
+    #[serde(default)]
+    pub(super) submission: String,
 }
 
 impl ApprovalForm {
@@ -53,6 +56,7 @@ impl ApprovalForm {
             cadastral_number: fields.cadastral_number.clone(),
             network_kind: fields.network_kind.clone(),
             description: fields.description.clone(),
+            submission: String::new(),
         }
     }
 
@@ -68,6 +72,7 @@ impl ApprovalForm {
                 "cadastral_number" => &mut form.cadastral_number,
                 "network_kind" => &mut form.network_kind,
                 "description" => &mut form.description,
+                "submission" => &mut form.submission,
                 _ => continue,
             };
             value.clone_into(field);
@@ -169,7 +174,10 @@ pub async fn new_form(
     let page = NewPage {
         layout: Layout::of(&user),
         primary_number: String::new(),
-        form: ApprovalForm::default(),
+        form: ApprovalForm {
+            submission: uuid::Uuid::new_v4().to_string(),
+            ..ApprovalForm::default()
+        },
         routes,
         network_kinds: NETWORK_KINDS,
         errors: Vec::new(),
@@ -204,8 +212,16 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
 
-    let id =
-        workflow::create_draft(&state.db, &user.actor, route_id, fields, state.clock.now()).await?;
+    let submission = form.submission.parse::<uuid::Uuid>().ok();
+    let id = workflow::create_draft(
+        &state.db,
+        &user.actor,
+        route_id,
+        fields,
+        submission,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/approvals/{id}/edit")).into_response())
 }
 
@@ -503,6 +519,7 @@ mod tests {
             cadastral_number: "78:12:0001234:56".into(),
             network_kind: "Теплоснабжение".into(),
             description: String::new(),
+            submission: String::new(),
         }
     }
 
