@@ -341,17 +341,37 @@ pub async fn delete_draft(
 }
 
 /// Adds stored files to an initiator folder of a draft.
+/// Files posted into one folder of a draft by one form.
+#[derive(Debug)]
+pub struct FolderUpload<'a> {
+    pub folder_id: i64,
+    pub uploads: &'a [Upload],
+    /// The token of the page the form was on; a second post with it adds nothing.
+    pub submission: Option<uuid::Uuid>,
+}
+
 pub async fn add_folder_documents(
     pool: &PgPool,
     actor: &Actor,
     approval_id: i64,
     initiator_org_id: i64,
-    folder_id: i64,
-    uploads: &[Upload],
+    posted: FolderUpload<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let FolderUpload {
+        folder_id,
+        uploads,
+        submission,
+    } = posted;
     let mut tx = pool.begin().await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    if let Some(token) = submission {
+        // The same form posted again (a double click): its files are in already.
+        if !db::approvals::claim_submission(&mut tx, actor.user_id, token, now).await? {
+            return Ok(());
+        }
+        db::approvals::record_submission(&mut tx, actor.user_id, token, approval_id).await?;
+    }
     let folders = db::approvals::folders(&mut tx, approval_id).await?;
     let folder = folders
         .iter()

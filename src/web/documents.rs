@@ -216,6 +216,7 @@ pub async fn upload_to_folder(
         let message = "Выберите хотя бы один файл.".to_owned();
         return edit_with_error(&state, &user, &visible, message).await;
     }
+    let submission = form.field("submission").parse::<uuid::Uuid>().ok();
     let uploads = super::signatures::pair_and_verify(&state, form.uploads).await?;
 
     let now = state.clock.now();
@@ -224,8 +225,11 @@ pub async fn upload_to_folder(
         &user.actor,
         id,
         initiator,
-        folder_id,
-        &uploads,
+        workflow::FolderUpload {
+            folder_id,
+            uploads: &uploads,
+            submission,
+        },
         now,
     )
     .await?;

@@ -1,9 +1,9 @@
 //! Requests that arrive together: each state change is applied once and the loser is told.
 
 use futures_util::future::join_all;
-use reqwest::StatusCode;
+use reqwest::{StatusCode, multipart};
 
-use crate::helpers::{TestApp, count};
+use crate::helpers::{TestApp, count, sample};
 
 #[tokio::test]
 async fn fifty_approve_and_refuse_pairs_at_once_leave_exactly_one_decision_each() {
@@ -127,4 +127,52 @@ async fn a_new_approval_form_sent_twice_at_once_makes_one_draft() {
         .collect();
     rso.post_form("/approvals", &fresh).await;
     assert_eq!(count(&app, "approvals").await, before + 2);
+}
+
+#[tokio::test]
+async fn an_upload_form_sent_twice_at_once_adds_its_files_once() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id = rso.create_draft(app.route_id().await, "Котельная").await;
+    let edit = rso.page(&format!("/approvals/{id}/edit")).await;
+    let token = edit
+        .select(&scraper::Selector::parse("form.upload input[name=submission]").expect("selector"))
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .next()
+        .expect("the upload form carries a token");
+    let (folder_id, _, _) = app.folders(id).await[0].clone();
+    let bytes = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
+    let form = || {
+        multipart::Form::new()
+            .text("submission", token.clone())
+            .part(
+                "files",
+                multipart::Part::bytes(bytes.clone()).file_name("Заявление.pdf"),
+            )
+    };
+    let path = format!("/approvals/{id}/folders/{folder_id}/documents");
+    let (a, b) = tokio::join!(
+        rso.post_multipart(&path, form()),
+        rso.post_multipart(&path, form())
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    let documents = format!("documents WHERE approval_id = {id} AND folder_id = {folder_id}");
+    assert_eq!(count(&app, &documents).await, 1, "added once");
+    // The page shown again has a new token: the same file can be added on purpose.
+    let edit = rso.page(&format!("/approvals/{id}/edit")).await;
+    let fresh = edit
+        .select(&scraper::Selector::parse("form.upload input[name=submission]").expect("selector"))
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .next()
+        .expect("token");
+    assert_ne!(fresh, token);
+    let again = multipart::Form::new().text("submission", fresh).part(
+        "files",
+        multipart::Part::bytes(bytes.clone()).file_name("Заявление.pdf"),
+    );
+    rso.post_multipart(&path, again).await;
+    assert_eq!(count(&app, &documents).await, 2);
 }

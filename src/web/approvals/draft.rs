@@ -293,6 +293,8 @@ struct EditPage<'a> {
     folders: Vec<FolderView>,
     route: Vec<RouteLine>,
     max_upload: String,
+    /// The token the page's upload forms carry, so an upload posted twice adds once.
+    submission: String,
 }
 
 /// Loads a draft the user may manage, refusing others with the spec's answers.
@@ -384,6 +386,7 @@ pub async fn render_edit(
     let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let page = EditPage {
+        submission: uuid::Uuid::new_v4().to_string(),
         layout: Layout::of(user),
         id,
         number: visible.approval.number.clone(),
