@@ -48,12 +48,18 @@ sqlx-prepare:
 
 .PHONY: fuzz bench bench-signatures bench-case-file bench-dates bench-list
 
-# Fuzzes the signature parser for 60 s, the samples as seed corpus. Needs `cargo install
-# cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take the flags cargo-fuzz passes.
+# Fuzzes the signature parser (the samples as seed corpus), the upload file-name handling
+# and the list's filter parameters, FUZZ_SECONDS each (60 by default). Needs
+# `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take the flags
+# cargo-fuzz passes.
+FUZZ_SECONDS ?= 60
 fuzz:
-	mkdir -p fuzz/corpus/signature_parse
+	mkdir -p fuzz/corpus/signature_parse fuzz/corpus/file_name fuzz/corpus/list_filter
 	cp ../shared/samples/signatures/* fuzz/corpus/signature_parse/
-	RUSTC_BOOTSTRAP=1 cargo fuzz run signature_parse -- -max_total_time=60
+	for target in signature_parse file_name list_filter; do \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target fuzz/corpus/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 # Microseconds per signature verification: GOST 256 and 512, RSA, ECDSA.
 bench-signatures:

@@ -11,7 +11,7 @@ pub use draft::{
     create, delete, draft_form, edit_form, launch, launch_confirm, new_form, render_edit, update,
 };
 pub use export::export;
-pub use list::{home, list, save_columns};
+pub use list::{ListQuery, ListRequest, home, list, save_columns};
 pub use repeat::{create_repeat, repeat_by_number, repeat_form};
 
 use crate::{
