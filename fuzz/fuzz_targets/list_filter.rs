@@ -18,10 +18,17 @@ fuzz_target!(|data: &[u8]| {
     assert!(request.page >= 1);
     assert!([25, 50, 100, 200].contains(&request.per_page));
     let url = query.url(|_| {});
-    let again: ListQuery = serde_urlencoded::from_str(url.trim_start_matches("/approvals").trim_start_matches('?'))
-        .expect("the list's own URL reads");
+    let again: ListQuery =
+        serde_urlencoded::from_str(url.trim_start_matches("/approvals").trim_start_matches('?'))
+            .expect("the list's own URL reads");
     let reread = again.read();
-    assert_eq!(format!("{:?}", reread.filter), format!("{:?}", request.filter));
+    assert_eq!(
+        format!("{:?}", reread.filter),
+        format!("{:?}", request.filter)
+    );
     assert_eq!(reread.sort, request.sort);
-    assert_eq!((reread.page, reread.per_page), (request.page, request.per_page));
+    assert_eq!(
+        (reread.page, reread.per_page),
+        (request.page, request.per_page)
+    );
 });
