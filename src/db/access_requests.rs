@@ -271,10 +271,11 @@ pub async fn approve(
     .fetch_all(&mut *conn)
     .await?;
     let mut accounts = Vec::new();
+    // Read once; each login made here joins the list, so the next employee avoids it too.
+    let mut logins: Vec<String> = sqlx::query_scalar!("SELECT lower(login) AS \"l!\" FROM users")
+        .fetch_all(&mut *conn)
+        .await?;
     for e in employees {
-        let logins: Vec<String> = sqlx::query_scalar!("SELECT lower(login) AS \"l!\" FROM users")
-            .fetch_all(&mut *conn)
-            .await?;
         let login = login_from_email(&e.email, |candidate| {
             logins.iter().any(|taken| taken == candidate)
         });
@@ -309,6 +310,7 @@ pub async fn approve(
         )
         .execute(&mut *conn)
         .await?;
+        logins.push(login.clone());
         accounts.push(NewAccount {
             user_id,
             login,
