@@ -220,6 +220,17 @@ pub async fn mark_read(
     Ok(result.rows_affected())
 }
 
+/// Whether the notice is the user's own.
+pub async fn belongs_to(pool: &PgPool, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM notifications WHERE id = $1 AND user_id = $2) AS "own!""#,
+        id,
+        user_id
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// A queued mail.
 #[derive(Debug, Clone)]
 pub struct OutgoingMail {

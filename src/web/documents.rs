@@ -72,9 +72,11 @@ async fn read_parts(
                     "Слишком длинный текст в форме.".into(),
                 ));
             }
+            super::extract::refuse_nul(&text)?;
             form.fields.insert(name, text);
             continue;
         };
+        super::extract::refuse_nul(&file_name)?;
         if file_name.is_empty() || !store_files {
             continue; // a file input left empty, or files not wanted
         }

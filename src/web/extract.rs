@@ -1,28 +1,94 @@
 //! Request extractors whose refusals are the application's own Russian pages rather than
 //! axum's plain-text answers.
 
-use axum::extract::{
-    FromRequest, FromRequestParts, Request,
-    multipart::MultipartRejection,
-    rejection::{FormRejection, PathRejection, QueryRejection},
+use axum::{
+    body::Body,
+    extract::{
+        FromRequest, FromRequestParts, Request,
+        multipart::MultipartRejection,
+        rejection::{FormRejection, PathRejection, QueryRejection},
+    },
+    http::request::Parts,
 };
+use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// A path parameter; one that does not parse names nothing that exists, so it answers 404.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
+/// Largest URL-encoded form read, as axum's own default.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// PostgreSQL keeps no NUL character in text, so text carrying one is refused with a message
+/// before it reaches a query.
+pub fn refuse_nul(text: &str) -> Result<(), AppError> {
+    if text.contains('\0') {
+        return Err(nul_refused());
+    }
+    Ok(())
+}
+
+fn nul_refused() -> AppError {
+    AppError::BadRequest(
+        "В тексте есть недопустимый нулевой символ. Уберите его и отправьте снова.".into(),
+    )
+}
+
+/// Whether URL-encoded bytes decode to a NUL character.
+fn encodes_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0) || bytes.windows(3).any(|w| w == b"%00")
+}
+
+/// A path parameter; one that does not parse, or carries a NUL, names nothing that exists,
+/// so it answers 404.
 pub struct Path<T>(pub T);
 
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if encodes_nul(parts.uri.path().as_bytes()) {
+            return Err(AppError::NotFound);
+        }
+        let axum::extract::Path(value) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Path(value))
+    }
+}
+
 /// Query parameters.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct Query<T>(pub T);
 
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if encodes_nul(parts.uri.query().unwrap_or_default().as_bytes()) {
+            return Err(nul_refused());
+        }
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Query(value))
+    }
+}
+
 /// An URL-encoded form.
-#[derive(FromRequest)]
-#[from_request(via(axum::Form), rejection(AppError))]
 pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::BadRequest("Форма слишком велика.".into()))?;
+        if encodes_nul(&bytes) {
+            return Err(nul_refused());
+        }
+        let request = Request::from_parts(parts, Body::from(bytes));
+        let axum::Form(value) = axum::Form::<T>::from_request(request, state).await?;
+        Ok(Form(value))
+    }
+}
 
 /// A multipart form, read part by part.
 pub struct Multipart(pub axum::extract::Multipart);
@@ -59,5 +125,19 @@ impl From<MultipartRejection> for AppError {
         AppError::BadRequest(
             "Форма с файлами не прочитана: отправьте её со страницы сервиса.".into(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_any_spelling_is_found() {
+        assert!(encodes_nul(b"q=%00"));
+        assert!(encodes_nul(b"name=a\0b"));
+        assert!(!encodes_nul(b"q=%2500&n=100"));
+        assert!(refuse_nul("ab\0").is_err());
+        assert!(refuse_nul("обычный текст").is_ok());
     }
 }

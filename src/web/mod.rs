@@ -25,12 +25,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    middleware,
-    routing::{get, post},
-};
+use axum::{Router, extract::DefaultBodyLimit, middleware, routing::MethodRouter};
 use sqlx::PgPool;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -71,6 +66,239 @@ impl AppState {
     }
 }
 
+/// How large a request body a page accepts: axum's default limit, or a document's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodySize {
+    Form,
+    Upload,
+}
+
+/// One path of the service with the methods it answers. The list of pages is the router's
+/// own, so whatever walks every page (the authorisation tests) cannot miss one.
+pub struct Page {
+    pub path: &'static str,
+    /// Lower-case method names, as in `get(…)`, `post(…)`.
+    pub methods: &'static [&'static str],
+    pub body: BodySize,
+    handler: MethodRouter<AppState>,
+}
+
+/// `page!(Form, "/path", get(show), post(save))`: the methods are read off the very handlers
+/// the page is built from.
+macro_rules! page {
+    ($body:ident, $path:literal, $($method:ident($handler:path)),+) => {
+        Page {
+            path: $path,
+            methods: &[$(stringify!($method)),+],
+            body: BodySize::$body,
+            handler: MethodRouter::new()$(.$method($handler))+,
+        }
+    };
+}
+
+/// Every page of the service.
+pub fn pages() -> Vec<Page> {
+    vec![
+        page!(Form, "/", get(approvals::home)),
+        page!(Form, "/login", get(auth::login_form), post(auth::login)),
+        page!(Form, "/logout", post(auth::logout)),
+        page!(
+            Form,
+            "/approvals",
+            get(approvals::list),
+            post(approvals::create)
+        ),
+        page!(Form, "/approvals/new", get(approvals::new_form)),
+        page!(Form, "/approvals/columns", post(approvals::save_columns)),
+        page!(Form, "/approvals/export", get(approvals::export)),
+        page!(Form, "/approvals/repeat", get(approvals::repeat_by_number)),
+        page!(
+            Form,
+            "/approvals/{id}/repeat",
+            get(approvals::repeat_form),
+            post(approvals::create_repeat)
+        ),
+        page!(
+            Form,
+            "/password/forgot",
+            get(password::forgot_form),
+            post(password::forgot)
+        ),
+        page!(
+            Form,
+            "/password/set/{token}",
+            get(password::set_form),
+            post(password::set)
+        ),
+        page!(Form, "/cabinet", get(cabinet::reports)),
+        page!(Form, "/cabinet/staff", get(cabinet::staff)),
+        page!(
+            Form,
+            "/cabinet/staff/{user_id}/rights",
+            post(cabinet::set_rights)
+        ),
+        page!(Form, "/admin", get(admin::index)),
+        page!(
+            Form,
+            "/admin/organisations",
+            get(admin::organisations),
+            post(admin::create_organisation)
+        ),
+        page!(
+            Form,
+            "/admin/organisations/new",
+            get(admin::new_organisation)
+        ),
+        page!(
+            Form,
+            "/admin/organisations/{id}",
+            get(admin::edit_organisation),
+            post(admin::update_organisation)
+        ),
+        page!(
+            Form,
+            "/admin/users",
+            get(admin::users::list),
+            post(admin::users::create)
+        ),
+        page!(Form, "/admin/users/new", get(admin::users::new_form)),
+        page!(
+            Form,
+            "/admin/users/{id}",
+            get(admin::users::edit_form),
+            post(admin::users::update)
+        ),
+        page!(Form, "/admin/users/{id}/block", post(admin::users::block)),
+        page!(
+            Form,
+            "/admin/users/{id}/unblock",
+            post(admin::users::unblock)
+        ),
+        page!(Form, "/admin/users/{id}/link", post(admin::users::link)),
+        page!(Form, "/admin/requests", get(admin::requests::list)),
+        page!(Form, "/admin/requests/{id}", get(admin::requests::show)),
+        page!(
+            Form,
+            "/admin/requests/{id}/letter",
+            get(admin::requests::letter)
+        ),
+        page!(
+            Form,
+            "/admin/requests/{id}/approve",
+            post(admin::requests::approve)
+        ),
+        page!(
+            Form,
+            "/admin/requests/{id}/reject",
+            post(admin::requests::reject)
+        ),
+        page!(Form, "/admin/routes", get(admin::routes::list)),
+        page!(Form, "/admin/routes/new", get(admin::routes::new_form)),
+        page!(Form, "/admin/routes/editor", post(admin::routes::submit)),
+        page!(
+            Form,
+            "/admin/routes/{id}/edit",
+            get(admin::routes::edit_form)
+        ),
+        page!(
+            Form,
+            "/admin/routes/{id}/retire",
+            post(admin::routes::retire)
+        ),
+        page!(Form, "/notifications", get(notifications::list)),
+        page!(
+            Form,
+            "/notifications/read",
+            post(notifications::mark_all_read)
+        ),
+        page!(
+            Form,
+            "/notifications/{id}/read",
+            post(notifications::mark_read)
+        ),
+        page!(Form, "/approvals/{id}", get(approvals::card)),
+        page!(
+            Form,
+            "/approvals/{id}/edit",
+            get(approvals::edit_form),
+            post(approvals::update)
+        ),
+        page!(Form, "/approvals/{id}/delete", post(approvals::delete)),
+        page!(
+            Form,
+            "/approvals/{id}/launch",
+            get(approvals::launch_confirm),
+            post(approvals::launch)
+        ),
+        page!(
+            Form,
+            "/approvals/{id}/participants/{participant_id}/actions",
+            get(actions::table)
+        ),
+        page!(Form, "/approvals/{id}/inventory", get(case_file::inventory)),
+        page!(
+            Form,
+            "/approvals/{id}/inventory.pdf",
+            get(case_file::inventory_pdf)
+        ),
+        page!(Form, "/approvals/{id}/archive", get(case_file::archive)),
+        page!(
+            Form,
+            "/approvals/{id}/documents/{document_id}",
+            get(documents::download)
+        ),
+        page!(
+            Form,
+            "/approvals/{id}/documents/{document_id}/delete",
+            post(documents::remove)
+        ),
+        page!(
+            Form,
+            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}",
+            get(signatures::download)
+        ),
+        page!(
+            Form,
+            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}/delete",
+            post(signatures::remove)
+        ),
+        page!(Form, "/static/{*path}", get(static_files::serve)),
+        page!(
+            Upload,
+            "/approvals/{id}/folders/{folder_id}/documents",
+            post(documents::upload_to_folder)
+        ),
+        page!(
+            Upload,
+            "/approvals/{id}/participants/{participant_id}/decision",
+            get(decisions::form),
+            post(decisions::submit)
+        ),
+        page!(
+            Upload,
+            "/approvals/{id}/actions/{action_id}/complete",
+            post(actions::complete)
+        ),
+        page!(
+            Upload,
+            "/approvals/{id}/documents/{document_id}/signatures",
+            get(signatures::info),
+            post(signatures::upload)
+        ),
+        page!(
+            Upload,
+            "/access-request",
+            get(access_request::form),
+            post(access_request::submit)
+        ),
+        page!(
+            Upload,
+            "/access-request/form.docx",
+            post(access_request::docx)
+        ),
+    ]
+}
+
 /// Builds the whole application: pages, sessions and the protective layers.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let upload_limit = DefaultBodyLimit::max(
@@ -87,130 +315,15 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let uploads = Router::new()
-        .route(
-            "/approvals/{id}/folders/{folder_id}/documents",
-            post(documents::upload_to_folder),
-        )
-        .route(
-            "/approvals/{id}/participants/{participant_id}/decision",
-            get(decisions::form).post(decisions::submit),
-        )
-        .route(
-            "/approvals/{id}/actions/{action_id}/complete",
-            post(actions::complete),
-        )
-        .route(
-            "/approvals/{id}/documents/{document_id}/signatures",
-            get(signatures::info).post(signatures::upload),
-        )
-        .route(
-            "/access-request",
-            get(access_request::form).post(access_request::submit),
-        )
-        .route("/access-request/form.docx", post(access_request::docx))
-        .layer(upload_limit);
-
-    let app = Router::new()
-        .route("/", get(approvals::home))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/approvals", get(approvals::list).post(approvals::create))
-        .route("/approvals/new", get(approvals::new_form))
-        .route("/approvals/columns", post(approvals::save_columns))
-        .route("/approvals/export", get(approvals::export))
-        .route("/approvals/repeat", get(approvals::repeat_by_number))
-        .route(
-            "/approvals/{id}/repeat",
-            get(approvals::repeat_form).post(approvals::create_repeat),
-        )
-        .route(
-            "/password/forgot",
-            get(password::forgot_form).post(password::forgot),
-        )
-        .route(
-            "/password/set/{token}",
-            get(password::set_form).post(password::set),
-        )
-        .route("/cabinet", get(cabinet::reports))
-        .route("/cabinet/staff", get(cabinet::staff))
-        .route("/cabinet/staff/{user_id}/rights", post(cabinet::set_rights))
-        .route("/admin", get(admin::index))
-        .route(
-            "/admin/organisations",
-            get(admin::organisations).post(admin::create_organisation),
-        )
-        .route("/admin/organisations/new", get(admin::new_organisation))
-        .route(
-            "/admin/organisations/{id}",
-            get(admin::edit_organisation).post(admin::update_organisation),
-        )
-        .route(
-            "/admin/users",
-            get(admin::users::list).post(admin::users::create),
-        )
-        .route("/admin/users/new", get(admin::users::new_form))
-        .route(
-            "/admin/users/{id}",
-            get(admin::users::edit_form).post(admin::users::update),
-        )
-        .route("/admin/users/{id}/block", post(admin::users::block))
-        .route("/admin/users/{id}/unblock", post(admin::users::unblock))
-        .route("/admin/users/{id}/link", post(admin::users::link))
-        .route("/admin/requests", get(admin::requests::list))
-        .route("/admin/requests/{id}", get(admin::requests::show))
-        .route("/admin/requests/{id}/letter", get(admin::requests::letter))
-        .route(
-            "/admin/requests/{id}/approve",
-            post(admin::requests::approve),
-        )
-        .route("/admin/requests/{id}/reject", post(admin::requests::reject))
-        .route("/admin/routes", get(admin::routes::list))
-        .route("/admin/routes/new", get(admin::routes::new_form))
-        .route("/admin/routes/editor", post(admin::routes::submit))
-        .route("/admin/routes/{id}/edit", get(admin::routes::edit_form))
-        .route("/admin/routes/{id}/retire", post(admin::routes::retire))
-        .route("/notifications", get(notifications::list))
-        .route("/notifications/read", post(notifications::mark_all_read))
-        .route("/notifications/{id}/read", post(notifications::mark_read))
-        .route("/approvals/{id}", get(approvals::card))
-        .route(
-            "/approvals/{id}/edit",
-            get(approvals::edit_form).post(approvals::update),
-        )
-        .route("/approvals/{id}/delete", post(approvals::delete))
-        .route(
-            "/approvals/{id}/launch",
-            get(approvals::launch_confirm).post(approvals::launch),
-        )
-        .route(
-            "/approvals/{id}/participants/{participant_id}/actions",
-            get(actions::table),
-        )
-        .route("/approvals/{id}/inventory", get(case_file::inventory))
-        .route(
-            "/approvals/{id}/inventory.pdf",
-            get(case_file::inventory_pdf),
-        )
-        .route("/approvals/{id}/archive", get(case_file::archive))
-        .route(
-            "/approvals/{id}/documents/{document_id}",
-            get(documents::download),
-        )
-        .route(
-            "/approvals/{id}/documents/{document_id}/delete",
-            post(documents::remove),
-        )
-        .route(
-            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}",
-            get(signatures::download),
-        )
-        .route(
-            "/approvals/{id}/documents/{document_id}/signatures/{signature_id}/delete",
-            post(signatures::remove),
-        )
-        .merge(uploads)
-        .route("/static/{*path}", get(static_files::serve))
+    let app = pages()
+        .into_iter()
+        .fold(Router::new(), |app, page| {
+            let handler = match page.body {
+                BodySize::Form => page.handler,
+                BodySize::Upload => page.handler.layer(upload_limit),
+            };
+            app.route(page.path, handler)
+        })
         .fallback(static_files::not_found)
         .layer(middleware::from_fn(csrf::refuse_cross_site))
         .layer(sessions)

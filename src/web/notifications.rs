@@ -5,7 +5,10 @@ use askama::Template;
 use axum::{extract::State, response::Html, response::Redirect};
 
 use super::{AppState, approvals::Layout, auth::CurrentUser, format};
-use crate::{db, error::AppResult};
+use crate::{
+    db,
+    error::{AppError, AppResult},
+};
 
 /// Notices the list shows at most.
 const SHOWN: i64 = 200;
@@ -56,7 +59,10 @@ pub async fn mark_read(
     Path(id): Path<i64>,
 ) -> AppResult<Redirect> {
     let now = state.clock.now();
-    db::notifications::mark_read(&state.db, user.actor.user_id, Some(id), now).await?;
+    let marked = db::notifications::mark_read(&state.db, user.actor.user_id, Some(id), now).await?;
+    if marked == 0 && !db::notifications::belongs_to(&state.db, user.actor.user_id, id).await? {
+        return Err(AppError::NotFound);
+    }
     Ok(Redirect::to("/notifications"))
 }
 

@@ -8,7 +8,7 @@ use reqwest::{StatusCode, multipart};
 use crate::helpers::{TestApp, User, count, sample, texts};
 
 /// A filled request: the organisation and `employees` as (name, СНИЛС, e-mail, rights).
-fn request_form(
+pub fn request_form(
     inn: &str,
     employees: &[(&str, &str, &str, &[&str])],
     letter: bool,

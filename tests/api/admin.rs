@@ -469,7 +469,7 @@ async fn an_account_unused_for_six_months_is_blocked_with_a_notice_and_only_an_a
 }
 
 /// The editor's fields for the seeded route's shape with ГАТИ's term `gati_days`.
-async fn route_form(app: &TestApp, name: &str, gati_days: &str) -> Vec<(String, String)> {
+pub async fn route_form(app: &TestApp, name: &str, gati_days: &str) -> Vec<(String, String)> {
     let orgs: Vec<i64> = sqlx::query_scalar!(
         "SELECT id FROM organisations WHERE kind <> 'rso' AND kind <> 'operator' AND kind <> 'gati' ORDER BY id"
     )
@@ -515,7 +515,11 @@ async fn route_form(app: &TestApp, name: &str, gati_days: &str) -> Vec<(String, 
     fields
 }
 
-async fn post_fields(user: &User, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+pub async fn post_fields(
+    user: &User,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -475,7 +475,7 @@ async fn number_of_first(app: &TestApp) -> String {
 }
 
 /// Reads a workbook with openpyxl: every row as strings, dates as `date:YYYY-MM-DD`.
-fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
+pub fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
     let path = std::env::temp_dir().join(format!("essk-export-{}.xlsx", uuid::Uuid::new_v4()));
     std::fs::write(&path, bytes).expect("write workbook");
     let script = r#"

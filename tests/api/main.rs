@@ -2,11 +2,13 @@
 
 mod access_requests;
 mod admin;
+mod attacks;
 mod auth;
 mod case_file;
 mod helpers;
 mod lifecycle;
 mod list;
+mod matrix;
 mod notices;
 mod object_storage;
 mod races;

@@ -1,0 +1,477 @@
+//! What a hostile user types: markup in every text field and file name, formulas for the
+//! spreadsheet, SQL metacharacters in every filter of the list.
+
+use reqwest::{StatusCode, multipart};
+
+use crate::{
+    admin::{post_fields, route_form},
+    helpers::{TestApp, User, sample},
+    list::read_xlsx,
+};
+
+/// Markup that would run if any page printed it unescaped.
+const PAYLOAD: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+/// How the payload reads once escaped in HTML.
+const ESCAPED: &str = "&#60;script&#62;alert(1)&#60;/script&#62;";
+
+/// Markup for a file name, without the slash an upload's name loses its path at.
+const FILE_PAYLOAD: &str = "<img src=x onerror=alert(2)>\"'&";
+const FILE_ESCAPED: &str = "Файл &#60;img src=x onerror=alert(2)&#62;&#34;&#39;&#38;.pdf";
+
+/// The page shows `needle`, the escaped form of what was typed.
+async fn holds(user: &User, path: &str, needle: &str) {
+    let body = body_of(user, path).await;
+    assert!(
+        body.contains(needle),
+        "GET {path} as {} holds {needle}",
+        user.login
+    );
+}
+
+fn hostile(label: &str) -> String {
+    format!("{label} {PAYLOAD}")
+}
+
+/// The page body, which must not carry the payload's markup unescaped.
+async fn body_of(user: &User, path: &str) -> String {
+    let response = user.get(path).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "GET {path} as {}",
+        user.login
+    );
+    let body = response.text().await.expect("body");
+    assert!(
+        !body.contains("<script>alert") && !body.contains("<img src=x"),
+        "GET {path} as {} prints the markup as markup",
+        user.login
+    );
+    body
+}
+
+/// Shows the payload, escaped, in the labelled places.
+async fn shows(user: &User, path: &str, labels: &[&str]) {
+    let body = body_of(user, path).await;
+    for label in labels {
+        if !body.contains(&format!("{label} {ESCAPED}")) {
+            if let Some(at) = body.find(label) {
+                eprintln!(
+                    "AROUND {label}: {}",
+                    &body[at.saturating_sub(100)..(at + 300).min(body.len())]
+                );
+            }
+        }
+        assert!(
+            body.contains(&format!("{label} {ESCAPED}")),
+            "GET {path} as {} shows «{label}» escaped",
+            user.login
+        );
+    }
+}
+
+#[tokio::test]
+async fn markup_in_every_text_field_and_file_name_is_shown_as_text() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let route = app.route_id().await.to_string();
+    let (name, subject, address, description) = (
+        hostile("Имя"),
+        hostile("Предмет"),
+        hostile("Адрес"),
+        hostile("Описание"),
+    );
+    let created = rso
+        .post_form(
+            "/approvals",
+            &[
+                ("route_id", &route),
+                ("name", &name),
+                ("subject", &subject),
+                ("works_address", &address),
+                ("network_kind", "Теплоснабжение"),
+                ("description", &description),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER, "draft created");
+    let id: i64 = sqlx::query_scalar::<_, i64>("SELECT max(id) FROM approvals")
+        .fetch_one(&app.db)
+        .await
+        .expect("id");
+    let document = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
+    let signature = std::fs::read(sample("signatures/Заявление.pdf.sig")).expect("sample");
+    // An upload keeps only what follows the last slash, so the file's markup has none.
+    let file_name = format!("Файл {FILE_PAYLOAD}.pdf");
+    let signature_name = format!("{file_name}.sig");
+    for (folder, _, required) in app.folders(id).await {
+        if required {
+            let files = [
+                ("Заявление.pdf", document.as_slice()),
+                ("Заявление.pdf.sig", signature.as_slice()),
+                (file_name.as_str(), document.as_slice()),
+                (signature_name.as_str(), signature.as_slice()),
+            ];
+            let response = rso.upload_files(id, folder, &files).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+    }
+    shows(
+        &rso,
+        &format!("/approvals/{id}/edit"),
+        &["Имя", "Предмет", "Адрес"],
+    )
+    .await;
+    let launched = rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
+    assert_eq!(launched.status(), StatusCode::SEE_OTHER);
+
+    let kt = app.login("kt").await;
+    let seat = app.participant_of(id, "kt").await;
+    let action: i64 =
+        sqlx::query_scalar::<_, i64>("SELECT id FROM approval_actions WHERE participant_id = $1")
+            .bind(seat)
+            .fetch_one(&app.db)
+            .await
+            .expect("kt's action");
+    let done = kt
+        .post_multipart(
+            &format!("/approvals/{id}/actions/{action}/complete"),
+            multipart::Form::new().text("comment", hostile("Действие")),
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let decided = kt.decide(id, seat, "refuse", &hostile("Отказ")).await;
+    assert_eq!(decided.status(), StatusCode::SEE_OTHER);
+
+    for user in [&rso, &kt] {
+        shows(
+            user,
+            &format!("/approvals/{id}"),
+            &["Имя", "Предмет", "Адрес", "Отказ"],
+        )
+        .await;
+        holds(user, &format!("/approvals/{id}?tab=case"), FILE_ESCAPED).await;
+        shows(user, &format!("/approvals/{id}?tab=history"), &["Имя"]).await;
+        shows(user, "/approvals", &["Имя"]).await;
+        holds(user, &format!("/approvals/{id}/inventory"), FILE_ESCAPED).await;
+        shows(user, "/notifications", &[]).await;
+    }
+    shows(
+        &kt,
+        &format!("/approvals/{id}/participants/{seat}/actions"),
+        &["Действие"],
+    )
+    .await;
+    let public = app.login("public-viewer").await;
+    shows(&public, &format!("/approvals/{id}"), &["Имя", "Отказ"]).await;
+    let head = app.login("rso-head").await;
+    body_of(&head, "/cabinet").await;
+
+    // The spreadsheet holds the text as text; a cell that starts like a formula stays text.
+    let export = rso.get("/approvals/export").await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let bytes = export.bytes().await.expect("workbook");
+    let rows = read_xlsx(&bytes);
+    assert!(
+        rows.iter().flatten().any(|cell| cell == &name),
+        "the export keeps the name as typed"
+    );
+    assert_eq!(
+        formula_cells(&bytes),
+        0,
+        "no cell of the export is a formula"
+    );
+
+    let pdf = rso.get(&format!("/approvals/{id}/inventory.pdf")).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let text = pdf_text(&pdf.bytes().await.expect("pdf"));
+    assert!(
+        text.contains(FILE_PAYLOAD),
+        "the inventory PDF prints the file name as typed: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_formula_typed_into_a_field_is_exported_as_text() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let route = app.route_id().await;
+    for name in [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+    ] {
+        rso.create_draft(route, name).await;
+    }
+    let export = rso.get("/approvals/export").await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let bytes = export.bytes().await.expect("workbook");
+    assert_eq!(formula_cells(&bytes), 0);
+    let rows = read_xlsx(&bytes);
+    assert!(
+        rows.iter()
+            .flatten()
+            .any(|cell| cell == "=HYPERLINK(\"http://evil.example\",\"x\")")
+    );
+}
+
+#[tokio::test]
+async fn markup_in_the_administrator_s_fields_is_shown_as_text() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let (org_name, org_short) = (hostile("Организация"), hostile("Кратко"));
+    let created = admin
+        .post_form(
+            "/admin/organisations",
+            &[
+                ("name", &org_name),
+                ("short_name", &org_short),
+                ("kind", "network_owner"),
+                ("inn", "7800000001"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let org: i64 = sqlx::query_scalar::<_, i64>("SELECT max(id) FROM organisations")
+        .fetch_one(&app.db)
+        .await
+        .expect("organisation");
+    let (full_name, position) = (hostile("Сотрудник"), hostile("Должность"));
+    let user = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("organisation_id", &org.to_string()),
+                ("login", "hostile"),
+                ("full_name", &full_name),
+                ("position", &position),
+                ("email", "hostile@example.ru"),
+                ("snils", "112-233-445 95"),
+                ("can_view", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(user.status(), StatusCode::SEE_OTHER);
+    let mut fields = route_form(&app, &hostile("Маршрут"), "12").await;
+    for (key, value) in &mut fields {
+        if key == "f0.name" || key == "s1.p0.a0.text" {
+            *value = hostile(if key == "f0.name" {
+                "Папка"
+            } else {
+                "Ордер"
+            });
+        }
+    }
+    let saved = post_fields(&admin, "/admin/routes/editor", &fields).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let route: i64 = sqlx::query_scalar::<_, i64>("SELECT max(id) FROM routes")
+        .fetch_one(&app.db)
+        .await
+        .expect("route");
+
+    shows(&admin, "/admin/organisations", &["Кратко"]).await;
+    shows(
+        &admin,
+        &format!("/admin/organisations/{org}"),
+        &["Организация"],
+    )
+    .await;
+    shows(&admin, "/admin/users", &["Сотрудник"]).await;
+    shows(&admin, "/admin/routes", &["Маршрут"]).await;
+    shows(
+        &admin,
+        &format!("/admin/routes/{route}/edit"),
+        &["Маршрут", "Папка", "Ордер"],
+    )
+    .await;
+    let rso = app.login("rso").await;
+    shows(&rso, "/approvals/new", &["Маршрут"]).await;
+}
+
+#[tokio::test]
+async fn markup_in_an_access_request_is_shown_as_text_to_the_administrator() {
+    let app = TestApp::spawn().await;
+    let form = crate::access_requests::request_form(
+        "7812345678",
+        &[(
+            &hostile("Работник"),
+            "112-233-445 95",
+            "worker@tsn.ru",
+            &["Просматривать согласования"],
+        )],
+        true,
+    );
+    let filed = app
+        .anonymous()
+        .post_multipart("/access-request", form)
+        .await;
+    assert_eq!(filed.status(), StatusCode::SEE_OTHER);
+    let id: i64 = sqlx::query_scalar::<_, i64>("SELECT max(id) FROM access_requests")
+        .fetch_one(&app.db)
+        .await
+        .expect("request");
+    let admin = app.login("admin").await;
+    body_of(&admin, "/admin/requests").await;
+    shows(&admin, &format!("/admin/requests/{id}"), &["Работник"]).await;
+}
+
+/// Every filter of the list, given SQL's special characters, answers a page (or the list's
+/// own Russian message), finds nothing it should not, and breaks nothing.
+#[tokio::test]
+async fn sql_metacharacters_in_every_filter_find_nothing_and_break_nothing() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    rso.create_draft(app.route_id().await, "Подключение").await;
+    let before = crate::helpers::count(&app, "approvals").await;
+    let params = [
+        "q",
+        "status",
+        "initiator",
+        "created_from",
+        "created_to",
+        "launched_from",
+        "launched_to",
+        "planned_from",
+        "planned_to",
+        "completed_from",
+        "completed_to",
+        "mine",
+        "overdue",
+        "sort",
+        "dir",
+        "page",
+        "per_page",
+    ];
+    let values = [
+        "'",
+        "' OR '1'='1",
+        "1; DROP TABLE approvals; --",
+        "%",
+        "_",
+        "\\",
+        "\\'",
+        "$1",
+        "\"",
+        "::text",
+        "%00",
+        "１",
+        "99999999999999999999999",
+        "-1",
+    ];
+    for param in params {
+        for value in values {
+            for path in ["/approvals", "/approvals/export"] {
+                let url = reqwest::Url::parse_with_params(
+                    &format!("{}{path}", app.base),
+                    &[(param, value)],
+                )
+                .expect("url");
+                let response = rso.client.get(url.clone()).send().await.expect("request");
+                let status = response.status();
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+                    "{url}: {status}"
+                );
+                if path == "/approvals"
+                    && param == "q"
+                    && status == StatusCode::OK
+                    && value != "%"
+                    && value != "_"
+                {
+                    let page = scraper::Html::parse_document(&response.text().await.expect("body"));
+                    assert!(
+                        crate::helpers::texts(&page, "tbody tr[data-id]").is_empty(),
+                        "{url} finds nothing"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(crate::helpers::count(&app, "approvals").await, before);
+}
+
+/// Cells of the workbook stored as formulas.
+fn formula_cells(bytes: &[u8]) -> usize {
+    let path = std::env::temp_dir().join(format!("essk-formulas-{}.xlsx", uuid::Uuid::new_v4()));
+    std::fs::write(&path, bytes).expect("write workbook");
+    let script = "import openpyxl, sys\n\
+                  sheet = openpyxl.load_workbook(sys.argv[1]).active\n\
+                  print(sum(1 for row in sheet.iter_rows() for c in row if c.data_type == 'f'))";
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python3 with openpyxl");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("essk-inventory-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, bytes).expect("write pdf");
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// PostgreSQL keeps no NUL in text: a NUL typed anywhere is told in Russian and stored nowhere.
+#[tokio::test]
+async fn a_nul_character_anywhere_is_refused_with_a_message() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let route = app.route_id().await.to_string();
+    let named = rso
+        .post_form(
+            "/approvals",
+            &[
+                ("route_id", route.as_str()),
+                ("name", "Имя\u{0}с нулём"),
+                ("subject", "Предмет"),
+                ("works_address", "Адрес"),
+                ("network_kind", "Теплоснабжение"),
+            ],
+        )
+        .await;
+    assert_eq!(named.status(), StatusCode::BAD_REQUEST);
+    assert!(named.text().await.expect("body").contains("нулевой символ"));
+    assert_eq!(crate::helpers::count(&app, "approvals").await, 0);
+
+    let id = app.launched_approval().await;
+    let kt = app.login("kt").await;
+    let seat = app.participant_of(id, "kt").await;
+    let refused = kt.decide(id, seat, "refuse", "Отказ\u{0}").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        crate::helpers::count(&app, "approval_participants WHERE decision IS NOT NULL").await,
+        0
+    );
+
+    let draft = rso.create_draft(app.route_id().await, "Черновик").await;
+    let folder = app.folders(draft).await[0].0;
+    let documents = crate::helpers::count(&app, "documents").await;
+    let upload = rso
+        .upload(draft, folder, "файл\u{0}.pdf", b"%PDF-1.4")
+        .await;
+    assert_eq!(upload.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(crate::helpers::count(&app, "documents").await, documents);
+
+    for path in ["/approvals?q=%00", "/approvals/export?q=a%00b"] {
+        let response = rso.get(path).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+    }
+    let token = app.anonymous().get("/password/set/ab%00cd").await;
+    assert_eq!(token.status(), StatusCode::NOT_FOUND);
+}
