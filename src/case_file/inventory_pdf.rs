@@ -21,6 +21,8 @@ const MARGIN: f32 = 40.0;
 const BODY_SIZE: f32 = 8.5;
 const LINE: f32 = 11.0;
 const PADDING: f32 = 3.0;
+/// A cell longer than this many lines ends with «…»: every row fits on a page.
+const MAX_CELL_LINES: usize = 40;
 
 /// The table's columns: heading and width in points; the widths fill the page's width.
 const COLUMNS: [(&str, f32); 6] = [
@@ -138,6 +140,18 @@ impl Cursor<'_> {
     }
 }
 
+/// The first `MAX_CELL_LINES` lines, the last one marked «…» when some were left out.
+fn at_most(mut lines: Vec<String>) -> Vec<String> {
+    if lines.len() > MAX_CELL_LINES {
+        lines.truncate(MAX_CELL_LINES);
+        if let Some(last) = lines.last_mut() {
+            last.pop();
+            last.push('…');
+        }
+    }
+    lines
+}
+
 fn row_height(cells: &[Vec<String>]) -> f32 {
     let lines = cells.iter().map(Vec::len).max().unwrap_or(1);
     lines as f32 * LINE + 2.0 * PADDING
@@ -185,7 +199,9 @@ pub fn render(inventory: &Inventory) -> anyhow::Result<Vec<u8>> {
             COLUMNS
                 .iter()
                 .zip(values)
-                .map(|((_, width), value)| regular.wrap(&value, BODY_SIZE, width - 2.0 * PADDING))
+                .map(|((_, width), value)| {
+                    at_most(regular.wrap(&value, BODY_SIZE, width - 2.0 * PADDING))
+                })
                 .collect()
         })
         .collect();
@@ -206,12 +222,15 @@ pub fn render(inventory: &Inventory) -> anyhow::Result<Vec<u8>> {
             first_page = false;
         }
         cursor.header_row(&mut surface);
+        let mut placed = 0;
         while let Some(cells) = pending.peek() {
-            if cursor.y + row_height(cells) > PAGE_HEIGHT - MARGIN - LINE * 2.0 {
+            // A page always takes its first row, so the table always moves on.
+            if placed > 0 && cursor.y + row_height(cells) > PAGE_HEIGHT - MARGIN - LINE * 2.0 {
                 break;
             }
             cursor.row(&mut surface, &regular, cells);
             pending.next();
+            placed += 1;
         }
         if pending.peek().is_none() {
             cursor.y += LINE * 1.5;
@@ -262,6 +281,34 @@ mod tests {
         assert!(lines.len() > 2);
         assert!(lines.iter().all(|l| face.width(l, BODY_SIZE) <= 100.0));
         assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_page_is_cut_and_the_table_goes_on() {
+        let row = |position, name: String| InventoryRow {
+            position,
+            name,
+            section: "Прочие документы".to_owned(),
+            size: "1 КБ".to_owned(),
+            signers: String::new(),
+            date: "12.03.2027".to_owned(),
+        };
+        let inventory = Inventory {
+            number: "2027-000002".to_owned(),
+            name: "Дело с длинным именем".to_owned(),
+            initiator: "АО «СТК»".to_owned(),
+            formed: "12.03.2027 10:00".to_owned(),
+            rows: vec![
+                row(1, "Б".repeat(20_000)),
+                row(2, "Последний.pdf".to_owned()),
+            ],
+        };
+        let pdf = render(&inventory).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let face = Face::load(REGULAR).expect("font");
+        let lines = at_most(face.wrap(&"Б".repeat(20_000), BODY_SIZE, 144.0));
+        assert_eq!(lines.len(), MAX_CELL_LINES);
+        assert!(lines[MAX_CELL_LINES - 1].ends_with('…'));
     }
 
     #[test]

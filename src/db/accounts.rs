@@ -515,11 +515,11 @@ pub async fn use_link(
     let Some(user_id) = user_id else {
         return Ok(false);
     };
-    // Kept to the second, as sessions keep their sign-in time.
+    // Kept to the millisecond, as sessions keep their sign-in time.
     let login = sqlx::query_scalar!(
         r#"
         UPDATE users SET password_hash = $2,
-            password_changed_at = date_trunc('second', $3::timestamptz)
+            password_changed_at = date_trunc('milliseconds', $3::timestamptz)
         WHERE id = $1 RETURNING login
         "#,
         user_id,

@@ -66,6 +66,15 @@ pub struct FolderDraft {
     pub is_required: bool,
 }
 
+/// The longest term a participant or an action may have: a year of calendar days.
+pub const MAX_TERM_DAYS: i32 = 365;
+
+const TERM_RANGE: &str = "срок — целое число дней от 1 до 365.";
+
+fn term_in_range(days: Option<i32>) -> bool {
+    days.is_some_and(|d| (1..=MAX_TERM_DAYS).contains(&d))
+}
+
 /// Every rule the draft breaks, in the editor's words; empty when it can be saved.
 pub fn problems(route: &RouteDraft) -> Vec<String> {
     let mut found = Vec::new();
@@ -85,20 +94,16 @@ pub fn problems(route: &RouteDraft) -> Vec<String> {
             if participant.organisation_id.is_none() {
                 found.push(format!("{seat}: выберите организацию."));
             }
-            if participant.term_days.is_none_or(|d| d <= 0) {
-                found.push(format!(
-                    "{seat}: срок должен быть целым положительным числом дней."
-                ));
+            if !term_in_range(participant.term_days) {
+                found.push(format!("{seat}: {TERM_RANGE}"));
             }
             for (a, action) in participant.actions.iter().enumerate() {
                 let which = format!("{seat}, действие {}", a + 1);
                 if action.description.trim().is_empty() {
                     found.push(format!("{which}: опишите действие."));
                 }
-                if action.term_days.is_none_or(|d| d <= 0) {
-                    found.push(format!(
-                        "{which}: срок должен быть целым положительным числом дней."
-                    ));
+                if !term_in_range(action.term_days) {
+                    found.push(format!("{which}: {TERM_RANGE}"));
                 }
             }
         }
@@ -298,6 +303,7 @@ mod tests {
         let mut zero = seeded();
         zero.steps[0].participants[2].term_days = Some(0);
         zero.steps[0].participants[3].term_days = None;
+        zero.steps[0].participants[4].term_days = Some(i32::MAX);
         zero.steps[0].participants[0].actions.push(ActionDraft {
             description: " ".to_owned(),
             term_days: Some(-1),
@@ -307,9 +313,10 @@ mod tests {
             problems(&zero),
             [
                 "Этап 1, участник 1, действие 1: опишите действие.",
-                "Этап 1, участник 1, действие 1: срок должен быть целым положительным числом дней.",
-                "Этап 1, участник 3: срок должен быть целым положительным числом дней.",
-                "Этап 1, участник 4: срок должен быть целым положительным числом дней.",
+                "Этап 1, участник 1, действие 1: срок — целое число дней от 1 до 365.",
+                "Этап 1, участник 3: срок — целое число дней от 1 до 365.",
+                "Этап 1, участник 4: срок — целое число дней от 1 до 365.",
+                "Этап 1, участник 5: срок — целое число дней от 1 до 365.",
             ]
         );
 

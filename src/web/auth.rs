@@ -18,7 +18,9 @@ use crate::{
 
 const USER_KEY: &str = "user_id";
 /// When the session signed in, in Unix seconds.
-const SIGNED_IN_KEY: &str = "signed_in_at";
+/// When the session signed in, in milliseconds: a password set later, even within the same
+/// second, ends it.
+const SIGNED_IN_KEY: &str = "signed_in_ms";
 /// Failures in a row after which a login name has to wait before the next try.
 const FREE_FAILURES: i32 = 5;
 
@@ -50,7 +52,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         // ends here.
         let Some(user) = user.filter(|u| {
             u.password_changed_at
-                .is_none_or(|changed| changed.timestamp() <= signed_in_at)
+                .is_none_or(|changed| changed.timestamp_millis() <= signed_in_at)
         }) else {
             let _ = session.flush().await;
             return Err(AppError::Unauthenticated);
@@ -133,7 +135,7 @@ pub async fn login(
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     session
-        .insert(SIGNED_IN_KEY, now.timestamp())
+        .insert(SIGNED_IN_KEY, now.timestamp_millis())
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     db::users::touch_last_seen(&state.db, user.id, now).await?;

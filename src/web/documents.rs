@@ -26,6 +26,9 @@ use crate::{
     workflow::{self, Upload},
 };
 
+/// Longest file name kept, in characters, as most file systems allow.
+const MAX_FILE_NAME: usize = 255;
+
 /// Text fields longer than this are refused rather than held in memory.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
@@ -80,6 +83,12 @@ async fn read_parts(
         if file_name.is_empty() || !store_files {
             continue; // a file input left empty, or files not wanted
         }
+        let original_name = base_name(&file_name);
+        if original_name.chars().count() > MAX_FILE_NAME {
+            return Err(AppError::BadRequest(format!(
+                "Имя файла длиннее {MAX_FILE_NAME} символов. Переименуйте файл и загрузите его снова."
+            )));
+        }
         let content_type = field
             .content_type()
             .filter(|t| t.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
@@ -100,7 +109,7 @@ async fn read_parts(
             })?;
         form.uploads.push(Upload {
             blob,
-            original_name: base_name(&file_name),
+            original_name,
             content_type,
             signatures: Vec::new(),
         });
@@ -122,21 +131,35 @@ fn too_large_or_bad(err: axum::extract::multipart::MultipartError) -> AppError {
                 .into(),
         )
     } else {
-        AppError::BadRequest(format!("Форма не прочитана: {}", err.body_text()))
+        tracing::info!(error = %err.body_text(), "multipart form not read");
+        AppError::BadRequest(
+            "Форма с файлами не прочитана: она пришла неполной или повреждённой. \
+             Отправьте её со страницы сервиса ещё раз."
+                .into(),
+        )
     }
 }
 
 /// The file's own name from what the browser sent: without any folder part (Windows or
-/// POSIX), control characters or surrounding spaces; never empty.
+/// POSIX), control characters, direction marks that would make `exe.jpg` read as `gpj.exe`,
+/// or surrounding spaces; never empty.
 pub fn base_name(sent: &str) -> String {
     let last = sent.rsplit(['/', '\\']).next().unwrap_or(sent);
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !is_direction_mark(*c))
+        .collect();
     let cleaned = cleaned.trim();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         "документ".to_owned()
     } else {
         cleaned.to_owned()
     }
+}
+
+/// Unicode's bidirectional controls: embeddings, overrides, isolates and the marks.
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Characters left as they are in an RFC 5987 `filename*` value.
@@ -306,6 +329,8 @@ mod tests {
         assert_eq!(base_name("  "), "документ");
         assert_eq!(base_name("..\\"), "документ");
         assert_eq!(base_name("a\u{0}b.txt"), "ab.txt");
+        assert_eq!(base_name("Фото\u{202E}gpj.exe"), "Фотоgpj.exe");
+        assert_eq!(base_name("\u{2067}акт\u{2069}.pdf\u{200F}"), "акт.pdf");
     }
 
     #[test]

@@ -325,6 +325,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             app.route(page.path, handler)
         })
         .fallback(static_files::not_found)
+        .method_not_allowed_fallback(static_files::method_not_allowed)
         .layer(middleware::from_fn(csrf::refuse_cross_site))
         .layer(sessions)
         .layer(middleware::from_fn(security_headers::add))

@@ -467,3 +467,85 @@ async fn a_nul_character_anywhere_is_refused_with_a_message() {
     let token = app.anonymous().get("/password/set/ab%00cd").await;
     assert_eq!(token.status(), StatusCode::NOT_FOUND);
 }
+
+/// A file name longer than a file system keeps is refused; the longest kept one still makes
+/// an inventory PDF and an archive.
+#[tokio::test]
+async fn an_overlong_file_name_is_refused_and_the_longest_kept_one_renders() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id = rso
+        .create_draft(app.route_id().await, "Длинные имена")
+        .await;
+    let folder = app.folders(id).await[0].0;
+    let too_long = format!("{}.pdf", "Б".repeat(2000));
+    let refused = rso.upload(id, folder, &too_long, b"%PDF-1.4").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("длиннее 255 символов")
+    );
+    assert_eq!(crate::helpers::count(&app, "documents").await, 0);
+
+    let longest = format!("{}.pdf", "Б".repeat(251));
+    let kept = rso.upload(id, folder, &longest, b"%PDF-1.4").await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    for path in ["inventory.pdf", "archive"] {
+        let response = rso.get(&format!("/approvals/{id}/{path}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(!response.bytes().await.expect("body").is_empty());
+    }
+}
+
+/// Odd requests get the service's own Russian pages, never a 500 or an empty answer.
+#[tokio::test]
+async fn odd_requests_get_russian_answers() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let opened = rso.get("/logout").await;
+    assert_eq!(opened.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        opened
+            .text()
+            .await
+            .expect("body")
+            .contains("воспользуйтесь кнопкой")
+    );
+
+    let back = rso
+        .post_form(
+            "/approvals/columns",
+            &[("column", "name"), ("back", "/approvals?x=1\n")],
+        )
+        .await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(back.headers()["location"], "/approvals");
+
+    let broken = rso
+        .client
+        .post(format!("{}/approvals/1/folders/1/documents", app.base))
+        .header("content-type", "multipart/form-data; boundary=xx")
+        .body("garbage")
+        .send()
+        .await
+        .expect("request");
+    assert!(broken.status().is_client_error(), "{}", broken.status());
+    let text = broken.text().await.expect("body");
+    assert!(!text.contains("multipart stream"), "{text}");
+
+    let admin = app.login("admin").await;
+    let mut fields = route_form(&app, "Вечный срок", "12").await;
+    for (key, value) in &mut fields {
+        if key == "s1.p0.days" {
+            *value = i32::MAX.to_string();
+        }
+    }
+    let routes = crate::helpers::count(&app, "routes").await;
+    let saved = post_fields(&admin, "/admin/routes/editor", &fields).await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(saved.text().await.expect("body").contains("от 1 до 365"));
+    assert_eq!(crate::helpers::count(&app, "routes").await, routes);
+}

@@ -473,6 +473,7 @@ pub async fn save_columns(
         .find(|(key, _)| key == "back")
         .map(|(_, value)| value.as_str())
         .filter(|url| *url == "/approvals" || url.starts_with("/approvals?"))
+        .filter(|url| url.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("/approvals");
     Ok(Redirect::to(back))
 }
