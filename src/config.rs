@@ -38,6 +38,10 @@ pub struct Config {
     /// The service's address as users reach it, for links in mail (`PUBLIC_URL`, default
     /// `http://` and `BIND_ADDR`).
     pub public_url: String,
+    /// Forms anyone may send without signing in (sign-in, access request, password links):
+    /// how many one network address may send a minute (`ANONYMOUS_POSTS_PER_MINUTE`,
+    /// default 30), a burst of as many first.
+    pub anonymous_posts_per_minute: u32,
 }
 
 impl Config {
@@ -86,7 +90,11 @@ impl Config {
             .ok()
             .filter(|url| !url.trim().is_empty())
             .unwrap_or_else(|| format!("http://{bind_addr}"));
+        let anonymous_posts_per_minute = env_or("ANONYMOUS_POSTS_PER_MINUTE", "30")
+            .parse()
+            .context("ANONYMOUS_POSTS_PER_MINUTE must be a whole number")?;
         Ok(Self {
+            anonymous_posts_per_minute,
             database_url,
             bind_addr,
             storage_dir,
@@ -122,6 +130,10 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_password))
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
+            .field(
+                "anonymous_posts_per_minute",
+                &self.anonymous_posts_per_minute,
+            )
             .finish()
     }
 }

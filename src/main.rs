@@ -87,6 +87,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             let app = router(state)?;
             let listener = tokio::net::TcpListener::bind(bind_addr).await?;
             tracing::info!(%bind_addr, "serving on http://{bind_addr}");
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;

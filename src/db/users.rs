@@ -94,10 +94,13 @@ pub async fn touch_last_seen(pool: &PgPool, user_id: i64, now: DateTime<Utc>) ->
 pub async fn login_failures(
     pool: &PgPool,
     login: &str,
+    client: &str,
 ) -> sqlx::Result<Option<(i32, DateTime<Utc>)>> {
     let row = sqlx::query!(
-        "SELECT failures, last_failed_at FROM login_failures WHERE login = lower($1)",
-        login
+        "SELECT failures, last_failed_at FROM login_failures
+         WHERE login = lower($1) AND client = $2",
+        login,
+        client
     )
     .fetch_optional(pool)
     .await?;
@@ -107,15 +110,18 @@ pub async fn login_failures(
 pub async fn record_login_failure(
     pool: &PgPool,
     login: &str,
+    client: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"
-        INSERT INTO login_failures (login, failures, last_failed_at) VALUES (lower($1), 1, $2)
-        ON CONFLICT (login) DO UPDATE
-            SET failures = login_failures.failures + 1, last_failed_at = $2
+        INSERT INTO login_failures (login, client, failures, last_failed_at)
+        VALUES (lower($1), $2, 1, $3)
+        ON CONFLICT (login, client) DO UPDATE
+            SET failures = login_failures.failures + 1, last_failed_at = $3
         "#,
         login,
+        client,
         now
     )
     .execute(pool)
@@ -123,6 +129,7 @@ pub async fn record_login_failure(
     Ok(())
 }
 
+/// Forgets the login's failures from every address: the right password was given.
 pub async fn clear_login_failures(pool: &PgPool, login: &str) -> sqlx::Result<()> {
     sqlx::query!("DELETE FROM login_failures WHERE login = lower($1)", login)
         .execute(pool)

@@ -87,12 +87,14 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
+    client: super::rate_limit::ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let login = form.login.trim().to_owned();
     let now = state.clock.now();
+    let client = client.key();
 
-    if let Some(wait) = wait_before_next_try(&state, &login, now).await? {
+    if let Some(wait) = wait_before_next_try(&state, &login, &client, now).await? {
         let message = format!("Слишком много неудачных попыток входа. Повторите через {wait} с.");
         return refuse(&login, message, StatusCode::TOO_MANY_REQUESTS);
     }
@@ -108,7 +110,7 @@ pub async fn login(
     let user = match candidate {
         Some(user) if verified => user,
         _ => {
-            db::users::record_login_failure(&state.db, &login, now).await?;
+            db::users::record_login_failure(&state.db, &login, &client, now).await?;
             tracing::info!("login failed");
             return refuse(
                 &login,
@@ -143,14 +145,16 @@ pub async fn login(
     Ok(Redirect::to("/approvals").into_response())
 }
 
-/// Seconds the login name must still wait, when it has failed too often: 2, 4, 8… up to 5
-/// minutes after the fifth failure in a row.
+/// Seconds the login name must still wait at this address, when it has failed there too
+/// often: 2, 4, 8… up to 5 minutes after the fifth failure in a row. Another address is not
+/// held up, so failures cannot be used to keep a user out.
 async fn wait_before_next_try(
     state: &AppState,
     login: &str,
+    client: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Option<i64>> {
-    let Some((failures, last)) = db::users::login_failures(&state.db, login).await? else {
+    let Some((failures, last)) = db::users::login_failures(&state.db, login, client).await? else {
         return Ok(None);
     };
     if failures < FREE_FAILURES {

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod format;
 pub mod notifications;
 pub mod password;
+pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
 pub mod session_store;
@@ -71,7 +72,12 @@ impl AppState {
 pub enum BodySize {
     Form,
     Upload,
+    /// The access request's scanned letter, sent by anyone: 10 MB.
+    Letter,
 }
+
+/// Largest access request, its letter included.
+const LETTER_LIMIT: usize = 11 * 1024 * 1024;
 
 /// One path of the service with the methods it answers. The list of pages is the router's
 /// own, so whatever walks every page (the authorisation tests) cannot miss one.
@@ -286,13 +292,13 @@ pub fn pages() -> Vec<Page> {
             post(signatures::upload)
         ),
         page!(
-            Upload,
+            Letter,
             "/access-request",
             get(access_request::form),
             post(access_request::submit)
         ),
         page!(
-            Upload,
+            Letter,
             "/access-request/form.docx",
             post(access_request::docx)
         ),
@@ -321,11 +327,16 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             let handler = match page.body {
                 BodySize::Form => page.handler,
                 BodySize::Upload => page.handler.layer(upload_limit),
+                BodySize::Letter => page.handler.layer(DefaultBodyLimit::max(LETTER_LIMIT)),
             };
             app.route(page.path, handler)
         })
         .fallback(static_files::not_found)
         .method_not_allowed_fallback(static_files::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            rate_limit::AnonymousLimit::per_minute(state.config.anonymous_posts_per_minute),
+            rate_limit::limit,
+        ))
         .layer(middleware::from_fn(csrf::refuse_cross_site))
         .layer(sessions)
         .layer(middleware::from_fn(security_headers::add))

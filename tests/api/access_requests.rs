@@ -386,3 +386,22 @@ async fn rejecting_needs_a_reason_which_the_contact_receives() {
     assert_eq!(approve.status(), StatusCode::CONFLICT);
     assert_eq!(count(&app, "users WHERE email LIKE '%@tsn.ru'").await, 0);
 }
+
+#[tokio::test]
+async fn a_letter_over_ten_megabytes_is_refused_with_a_message() {
+    let app = TestApp::spawn().await;
+    let letter = multipart::Part::bytes(vec![b'%'; 12 * 1024 * 1024])
+        .file_name("Письмо.pdf")
+        .mime_str("application/pdf")
+        .expect("mime");
+    let form = request_form(
+        "7812345678",
+        &[("Иванов Иван", "112-233-445 95", "ivanov@tsn.ru", &[VIEW])],
+        false,
+    )
+    .part("letter", letter);
+    let (status, page) = file(&app.anonymous(), form).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.html().contains("больше допустимого размера"));
+    assert_eq!(count(&app, "access_requests").await, 0);
+}

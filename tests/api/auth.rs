@@ -52,6 +52,17 @@ async fn repeated_failures_make_the_login_wait_even_with_the_right_password() {
             .join(" ")
             .contains("Повторите через")
     );
+    // Guessing from one address does not keep the user out at another.
+    let elsewhere = app
+        .anonymous_from("127.0.0.2")
+        .post_form("/login", &[("login", "kga"), ("password", "demo1234")])
+        .await;
+    assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER);
+    for _ in 0..5 {
+        visitor
+            .post_form("/login", &[("login", "kga"), ("password", "guess")])
+            .await;
+    }
 
     app.clock
         .set(app.clock.now() + chrono::Duration::minutes(10));
@@ -161,4 +172,58 @@ async fn pages_carry_the_security_headers() {
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
+}
+
+#[tokio::test]
+async fn one_address_sending_too_many_open_forms_waits_and_others_do_not() {
+    let app = TestApp::spawn_with(|config| config.anonymous_posts_per_minute = 5).await;
+    let rso = app.login("rso").await;
+    let guesser = app.anonymous();
+    let mut statuses = Vec::new();
+    for login in ["a", "b", "c", "d"] {
+        let response = guesser
+            .post_form("/login", &[("login", login), ("password", "guess")])
+            .await;
+        statuses.push(response.status());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    let limited = guesser
+        .post_form("/password/forgot", &[("email", "a@example.ru")])
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited
+            .text()
+            .await
+            .expect("body")
+            .contains("Слишком много запросов с вашего адреса")
+    );
+    let failures = crate::helpers::count(&app, "login_failures").await;
+    let again = guesser
+        .post_form("/login", &[("login", "e"), ("password", "guess")])
+        .await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        crate::helpers::count(&app, "login_failures").await,
+        failures,
+        "a refused try is not even counted"
+    );
+
+    let other = app
+        .anonymous_from("127.0.0.3")
+        .post_form("/login", &[("login", "kga"), ("password", "demo1234")])
+        .await;
+    assert_eq!(
+        other.status(),
+        StatusCode::SEE_OTHER,
+        "another address signs in"
+    );
+    assert_eq!(
+        rso.get("/approvals").await.status(),
+        StatusCode::OK,
+        "signed-in work is not limited"
+    );
 }

@@ -64,6 +64,8 @@ impl TestApp {
             smtp_url: None,
             mail_from: "ЕССК <noreply@essk.test>".to_owned(),
             public_url: "http://essk.test".to_owned(),
+            // Tests sign in many times from one address; the limit has its own test.
+            anonymous_posts_per_minute: 100_000,
         };
         adjust(&mut config);
         let clock = Clock::fixed(spec_launch_time());
@@ -76,6 +78,7 @@ impl TestApp {
             .expect("port");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, app).await.expect("server runs");
         });
         TestApp {
@@ -87,13 +90,20 @@ impl TestApp {
 
     /// A browser-like client that has not signed in.
     pub fn anonymous(&self) -> User {
+        self.anonymous_from("127.0.0.1")
+    }
+
+    /// A client that has not signed in, connecting from another loopback address.
+    pub fn anonymous_from(&self, address: &str) -> User {
         let origin = reqwest::header::HeaderValue::from_str(&self.base).expect("origin");
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::ORIGIN, origin);
+        let local: std::net::IpAddr = address.parse().expect("address");
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
+            .local_address(local)
             .build()
             .expect("client");
         User {
