@@ -29,7 +29,7 @@ smtp=$!
 # The same targets as `cargo test` builds, so the features match and nothing is rebuilt.
 cargo build --all-targets
 BIND_ADDR="127.0.0.1:$port" STORAGE_DIR="$storage/files" SMTP_URL="smtp://127.0.0.1:$smtp_port" \
-    PUBLIC_URL="http://127.0.0.1:$port" ./target/debug/essk serve >target/e2e-server.log 2>&1 &
+    PUBLIC_URL="http://127.0.0.1:$port" ANONYMOUS_POSTS_PER_MINUTE=10000 ./target/debug/essk serve >target/e2e-server.log 2>&1 &
 server=$!
 cleanup() {
     kill "$server" "$smtp" 2>/dev/null || true
