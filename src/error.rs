@@ -29,9 +29,9 @@ pub enum AppError {
     /// An upload larger than allowed.
     #[error("payload too large: {0}")]
     TooLarge(String),
-    /// The database cannot be reached right now.
+    /// The database cannot be reached right now; the reason is for the log.
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(String),
     /// Anything else: logged once here and shown as a plain error page.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -41,12 +41,36 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                AppError::Unavailable(err)
-            }
-            other => AppError::Internal(other.into()),
+        if database_unreachable(&err) {
+            AppError::Unavailable(err.to_string())
+        } else {
+            AppError::Internal(err.into())
         }
+    }
+}
+
+/// Whether the error says the database is away (stopped, restarting, unreachable) rather
+/// than that the query was wrong: the request can simply be tried again later.
+pub fn database_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08: connection exception; class 57: the server is shutting down
+        // or starting (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        // The sessions live in the database: failing to read or write one means it is away.
+        AppError::Unavailable(format!("session store: {err}"))
     }
 }
 

@@ -6,7 +6,10 @@
 //! that; bytes whose row never came (the server stopped in between) are removed later by
 //! [`Storage::remove_orphans`].
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -49,6 +52,9 @@ pub enum PutError {
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The directory, for local storage: an upload cut off midway leaves its staging file
+    /// there (`tmp/<id>#<part>`), which the object store's listing does not show.
+    local_root: Option<PathBuf>,
 }
 
 impl Storage {
@@ -58,6 +64,7 @@ impl Storage {
         let store = LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
         Ok(Self {
             store: Arc::new(store),
+            local_root: Some(root.to_path_buf()),
         })
     }
 
@@ -76,7 +83,10 @@ impl Storage {
         } else {
             Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
         };
-        Ok(Self { store })
+        Ok(Self {
+            store,
+            local_root: None,
+        })
     }
 
     /// Storage as configured: S3 when `storage_url` is given, else the directory.
@@ -161,7 +171,10 @@ impl Storage {
         db: &PgPool,
         cutoff: DateTime<Utc>,
     ) -> anyhow::Result<usize> {
-        let mut removed = 0;
+        let mut removed = match &self.local_root {
+            Some(root) => remove_stale_files(&root.join("tmp"), cutoff).await?,
+            None => 0,
+        };
         let mut stale_temps = self.store.list(Some(&ObjectPath::from("tmp")));
         while let Some(meta) = stale_temps.try_next().await? {
             if meta.last_modified < cutoff {
@@ -204,6 +217,30 @@ impl Storage {
             }
         }
     }
+}
+
+/// Removes the files of `dir` last written before `cutoff`; a missing directory has none.
+async fn remove_stale_files(dir: &Path, cutoff: DateTime<Utc>) -> std::io::Result<usize> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error),
+    };
+    let mut removed = 0;
+    while let Some(entry) = entries.next_entry().await? {
+        let Ok(meta) = entry.metadata().await else {
+            continue;
+        };
+        let written: DateTime<Utc> = meta.modified()?.into();
+        if meta.is_file() && written < cutoff {
+            match tokio::fs::remove_file(entry.path()).await {
+                Ok(()) => removed += 1,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Where a blob lives: two levels of fan-out keep directories small on local disks.

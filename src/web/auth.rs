@@ -35,17 +35,14 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Unauthenticated)?;
-        let user_id: Option<i64> = session
-            .get(USER_KEY)
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("session read: {e}")))?;
+        let user_id: Option<i64> = session.get(USER_KEY).await.map_err(AppError::from)?;
         let Some(user_id) = user_id else {
             return Err(AppError::Unauthenticated);
         };
         let signed_in_at: i64 = session
             .get(SIGNED_IN_KEY)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("session read: {e}")))?
+            .map_err(AppError::from)?
             .unwrap_or(0);
         let user = db::users::load_signed_in(&state.db, user_id).await?;
         // Blocked or removed since signing in, or the password was set anew: the session
@@ -128,18 +125,15 @@ pub async fn login(
     }
 
     db::users::clear_login_failures(&state.db, &login).await?;
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session.cycle_id().await.map_err(AppError::from)?;
     session
         .insert(USER_KEY, user.id)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+        .map_err(AppError::from)?;
     session
         .insert(SIGNED_IN_KEY, now.timestamp_millis())
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+        .map_err(AppError::from)?;
     db::users::touch_last_seen(&state.db, user.id, now).await?;
     tracing::info!(user.id = user.id, "signed in");
     Ok(Redirect::to("/approvals").into_response())
@@ -192,10 +186,7 @@ fn refuse(login: &str, message: String, status: StatusCode) -> AppResult<Respons
 }
 
 pub async fn logout(session: Session) -> AppResult<Redirect> {
-    session
-        .flush()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session.flush().await.map_err(AppError::from)?;
     Ok(Redirect::to("/login"))
 }
 

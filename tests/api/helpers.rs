@@ -28,7 +28,7 @@ pub struct TestApp {
     pub clock: Clock,
 }
 
-fn database_url_for(name: &str) -> String {
+pub fn database_url_for(name: &str) -> String {
     let base = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/essk_test".to_owned());
     let without_query = base.split('?').next().unwrap_or(&base);
