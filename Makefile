@@ -46,7 +46,7 @@ drop-test-databases:
 sqlx-prepare:
 	DATABASE_URL="$$(scripts/ensure-postgres.sh essk_dev)" cargo sqlx prepare -- --all-targets
 
-.PHONY: fuzz bench bench-signatures bench-case-file bench-dates bench-list
+.PHONY: fuzz bench bench-signatures bench-case-file bench-dates bench-list bench-lifecycle soak
 
 # Fuzzes the signature parser (the samples as seed corpus), the upload file-name handling
 # and the list's filter parameters, FUZZ_SECONDS each (60 by default). Needs
@@ -76,4 +76,14 @@ bench-dates:
 bench-list:
 	scripts/bench-list.sh
 
-bench: bench-signatures bench-case-file bench-dates bench-list
+# Whole approvals through the release server's pages (create, documents, launch, eight
+# decisions): lifecycles/s, decisions/s, decision latency; pgbench tpcb-like beside it.
+bench-lifecycle:
+	scripts/bench-load.sh lifecycle
+
+# Ten minutes of lifecycles, readers of every role and uploads: 5xx count, latency
+# percentiles, the server's memory every 30 s (SOAK_SECONDS to change).
+soak:
+	scripts/bench-load.sh soak
+
+bench: bench-signatures bench-case-file bench-dates bench-list bench-lifecycle
