@@ -163,6 +163,37 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Creates a draft as the form «Создать» would; returns its id.
+    async fn create_draft(&self, stats: &Stats, route: &str, name: &str) -> Result<i64> {
+        let location = self
+            .post(stats, "create", "/approvals", |r| {
+                r.form(&[
+                    ("route_id", route),
+                    ("name", name),
+                    ("subject", "Разрешение на производство земляных работ"),
+                    ("works_address", "Санкт-Петербург, ул. Нагрузочная, д. 1"),
+                    ("network_kind", "Теплоснабжение"),
+                    ("description", "Проверка под нагрузкой"),
+                ])
+            })
+            .await?;
+        location
+            .trim_start_matches("/approvals/")
+            .trim_end_matches("/edit")
+            .parse()
+            .map_err(|_| format!("no id in {location}"))
+    }
+
+    /// The draft's folders in the edit page's order.
+    async fn folders(&self, stats: &Stats, id: i64) -> Result<Vec<i64>> {
+        let edit = self
+            .get(stats, "edit form", &format!("/approvals/{id}/edit"))
+            .await?;
+        Ok(ids_after(&edit, &format!("/approvals/{id}/folders/")))
+    }
+}
+
 /// The numbers that follow `prefix` in `html`, in order.
 fn ids_after(html: &str, prefix: &str) -> Vec<i64> {
     html.match_indices(prefix)
@@ -199,27 +230,8 @@ impl Crew {
     async fn lifecycle(&self, stats: &Stats, files: &Files, route: &str, n: u64) -> Result<i64> {
         let rso = &self.rso;
         let name = format!("Нагрузка {n}");
-        let location = rso
-            .post(stats, "create", "/approvals", |r| {
-                r.form(&[
-                    ("route_id", route),
-                    ("name", name.as_str()),
-                    ("subject", "Разрешение на производство земляных работ"),
-                    ("works_address", "Санкт-Петербург, ул. Нагрузочная, д. 1"),
-                    ("network_kind", "Теплоснабжение"),
-                    ("description", "Проверка под нагрузкой"),
-                ])
-            })
-            .await?;
-        let id: i64 = location
-            .trim_start_matches("/approvals/")
-            .trim_end_matches("/edit")
-            .parse()
-            .map_err(|_| format!("no id in {location}"))?;
-        let edit = rso
-            .get(stats, "edit form", &format!("/approvals/{id}/edit"))
-            .await?;
-        let folders = ids_after(&edit, &format!("/approvals/{id}/folders/"));
+        let id = rso.create_draft(stats, route, &name).await?;
+        let folders = rso.folders(stats, id).await?;
         // The seeded route's four required folders come first; the fifth is optional.
         for folder in folders.iter().take(4) {
             let form = multipart::Form::new()
@@ -549,28 +561,10 @@ async fn add_document(
     let (id, folder) = match *draft {
         Some(pair) => pair,
         None => {
-            let location = writer
-                .post(stats, "create", "/approvals", |r| {
-                    r.form(&[
-                        ("route_id", route),
-                        ("name", "Черновик под нагрузкой"),
-                        ("subject", "Земляные работы"),
-                        ("works_address", "Санкт-Петербург"),
-                        ("network_kind", "Теплоснабжение"),
-                    ])
-                })
+            let id = writer
+                .create_draft(stats, route, "Черновик под нагрузкой")
                 .await?;
-            let id: i64 = location
-                .trim_start_matches("/approvals/")
-                .trim_end_matches("/edit")
-                .parse()
-                .map_err(|_| format!("no id in {location}"))?;
-            let edit = writer
-                .get(stats, "edit form", &format!("/approvals/{id}/edit"))
-                .await?;
-            let folder = *ids_after(&edit, &format!("/approvals/{id}/folders/"))
-                .last()
-                .ok_or("no folder")?;
+            let folder = *writer.folders(stats, id).await?.last().ok_or("no folder")?;
             *draft = Some((id, folder));
             (id, folder)
         }

@@ -505,6 +505,30 @@ async fn an_overlong_file_name_is_refused_and_the_longest_kept_one_renders() {
 async fn odd_requests_get_russian_answers() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;
+    let draft = app.ready_draft(&rso).await;
+    let document: i64 = sqlx::query_scalar("SELECT min(id) FROM documents")
+        .fetch_one(&app.db)
+        .await
+        .expect("document");
+    // Every kind of answer carries the protective headers.
+    for path in [
+        "/approvals".to_owned(),
+        "/approvals/999999".to_owned(),
+        "/static/style.css".to_owned(),
+        format!("/approvals/{draft}/documents/{document}"),
+        format!("/approvals/{draft}/archive"),
+        "/logout".to_owned(),
+    ] {
+        let response = rso.get(&path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().expect("ascii");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+    }
     let opened = rso.get("/logout").await;
     assert_eq!(opened.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(
