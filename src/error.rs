@@ -26,6 +26,12 @@ pub enum AppError {
     /// The request itself is wrong, with a message for the user.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many requests from one address; the message says how long to wait.
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
+    /// A page asked for with a method it does not answer.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// An upload larger than allowed.
     #[error("payload too large: {0}")]
     TooLarge(String),
@@ -69,8 +75,13 @@ pub fn database_unreachable(err: &sqlx::Error) -> bool {
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(err: tower_sessions::session::Error) -> Self {
-        // The sessions live in the database: failing to read or write one means it is away.
-        AppError::Unavailable(format!("session store: {err}"))
+        match err {
+            // The sessions live in the database: a store that fails means it is away.
+            tower_sessions::session::Error::Store(store) => {
+                AppError::Unavailable(format!("session store: {store}"))
+            }
+            other => AppError::Internal(other.into()),
+        }
     }
 }
 
@@ -114,6 +125,16 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, "Ошибка в запросе", message.clone())
             }
+            AppError::TooManyRequests(message) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Слишком много запросов",
+                message.clone(),
+            ),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Страница так не открывается",
+                "Вернитесь назад и воспользуйтесь кнопкой на странице.".to_owned(),
+            ),
             AppError::TooLarge(message) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Файл слишком большой",

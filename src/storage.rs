@@ -171,14 +171,16 @@ impl Storage {
         db: &PgPool,
         cutoff: DateTime<Utc>,
     ) -> anyhow::Result<usize> {
-        let mut removed = match &self.local_root {
-            Some(root) => remove_stale_files(&root.join("tmp"), cutoff).await?,
-            None => 0,
-        };
-        let mut stale_temps = self.store.list(Some(&ObjectPath::from("tmp")));
-        while let Some(meta) = stale_temps.try_next().await? {
-            if meta.last_modified < cutoff {
-                removed += self.delete_quietly(&meta.location).await;
+        let mut removed = 0;
+        if let Some(root) = &self.local_root {
+            // The directory itself: the store's listing hides the staging files.
+            removed += remove_stale_files(&root.join("tmp"), cutoff).await?;
+        } else {
+            let mut stale_temps = self.store.list(Some(&ObjectPath::from("tmp")));
+            while let Some(meta) = stale_temps.try_next().await? {
+                if meta.last_modified < cutoff {
+                    removed += self.delete_quietly(&meta.location).await;
+                }
             }
         }
 

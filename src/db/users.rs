@@ -23,7 +23,20 @@ pub struct SignedIn {
     pub unread_notifications: i64,
     /// Sessions signed in before this end (a password set by link).
     pub password_changed_at: Option<DateTime<Utc>>,
+    /// When the user was last noted active.
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
+
+impl SignedIn {
+    /// Whether the last-seen time is older than its step and should be written now.
+    pub fn seen_long_ago(&self, now: DateTime<Utc>) -> bool {
+        self.last_seen_at
+            .is_none_or(|seen| seen <= now - LAST_SEEN_STEP)
+    }
+}
+
+/// The last-seen time is written at most this often per user.
+const LAST_SEEN_STEP: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
     sqlx::query_as!(
@@ -44,7 +57,7 @@ pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<
         r#"
         SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
                u.can_create, u.can_participate, u.can_view, u.can_view_public,
-               u.is_head, u.is_admin, u.password_changed_at,
+               u.is_head, u.is_admin, u.password_changed_at, u.last_seen_at,
                (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
                    AS "unread!"
         FROM users u JOIN organisations o ON o.id = u.organisation_id
@@ -72,18 +85,21 @@ pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<
         organisation_name: r.organisation_name,
         unread_notifications: r.unread,
         password_changed_at: r.password_changed_at,
+        last_seen_at: r.last_seen_at,
     }))
 }
 
-/// Notes that the user was active; written at most once a minute per user.
+/// Notes that the user was active; written at most once a step per user, also when
+/// several requests of the user arrive at once.
 pub async fn touch_last_seen(pool: &PgPool, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query!(
         r#"
         UPDATE users SET last_seen_at = $2
-        WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '1 minute')
+        WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at <= $3)
         "#,
         user_id,
-        now
+        now,
+        now - LAST_SEEN_STEP
     )
     .execute(pool)
     .await?;

@@ -54,7 +54,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             let _ = session.flush().await;
             return Err(AppError::Unauthenticated);
         };
-        db::users::touch_last_seen(&state.db, user_id, state.clock.now()).await?;
+        let now = state.clock.now();
+        if user.seen_long_ago(now) {
+            db::users::touch_last_seen(&state.db, user_id, now).await?;
+        }
         Ok(CurrentUser(user))
     }
 }

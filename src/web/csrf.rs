@@ -6,7 +6,7 @@
 
 use axum::{
     extract::Request,
-    http::{HeaderMap, Method, StatusCode, header},
+    http::{HeaderMap, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -22,14 +22,12 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     tracing::warn!(http.method = %request.method(), "cross-site request refused");
-    let mut response = AppError::Forbidden(
+    AppError::Forbidden(
         "Запрос отклонён: он отправлен не со страницы этого сервиса. \
          Обновите страницу и повторите действие."
             .into(),
     )
-    .into_response();
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
+    .into_response()
 }
 
 /// Whether the request comes from a page of this same origin.

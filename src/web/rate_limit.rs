@@ -10,7 +10,7 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, Request, State},
-    http::{Method, StatusCode, request::Parts},
+    http::{Method, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -74,12 +74,10 @@ pub async fn limit(State(limit): State<AnonymousLimit>, request: Request, next: 
         return next.run(request).await;
     }
     tracing::warn!(peer = %peer.ip(), path = request.uri().path(), "anonymous form limit reached");
-    let mut response = AppError::BadRequest(
+    AppError::TooManyRequests(
         "Слишком много запросов с вашего адреса. Подождите минуту и повторите.".into(),
     )
-    .into_response();
-    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    response
+    .into_response()
 }
 
 #[cfg(test)]

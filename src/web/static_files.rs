@@ -51,11 +51,5 @@ pub async fn not_found() -> Response {
 
 /// A method the page does not answer, such as opening a button's address directly.
 pub async fn method_not_allowed() -> Response {
-    let mut response = AppError::BadRequest(
-        "Эта страница так не открывается: вернитесь назад и воспользуйтесь кнопкой на странице."
-            .into(),
-    )
-    .into_response();
-    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
-    response
+    AppError::MethodNotAllowed.into_response()
 }

@@ -227,3 +227,25 @@ async fn one_address_sending_too_many_open_forms_waits_and_others_do_not() {
         "signed-in work is not limited"
     );
 }
+
+#[tokio::test]
+async fn activity_is_noted_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    let kga = app.login("kga").await;
+    let seen = || async {
+        sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+            "SELECT last_seen_at FROM users WHERE login = 'kga'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("last seen")
+    };
+    let first = seen().await.expect("noted at sign-in");
+    app.clock.set(first + chrono::Duration::seconds(30));
+    assert_eq!(kga.get("/approvals").await.status(), StatusCode::OK);
+    assert_eq!(seen().await, Some(first), "not again within the minute");
+    let later = first + chrono::Duration::minutes(2);
+    app.clock.set(later);
+    assert_eq!(kga.get("/approvals").await.status(), StatusCode::OK);
+    assert_eq!(seen().await, Some(later));
+}

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, multipart};
 
 use crate::{
     access_requests::request_form,
-    admin::route_form,
+    admin::{post_fields, route_form},
     helpers::{TestApp, User, sample},
 };
 
@@ -548,10 +548,6 @@ impl World {
             notice,
         }
     }
-}
-
-async fn post_fields(user: &User, path: &str, fields: &[(String, String)]) -> reqwest::Response {
-    crate::admin::post_fields(user, path, fields).await
 }
 
 /// The path with its parameters filled in.
