@@ -5,6 +5,7 @@ use reqwest::{StatusCode, multipart};
 
 use crate::{
     admin::{post_fields, route_form},
+    case_file::{path_str, run, tempdir},
     helpers::{TestApp, User, sample},
     list::read_xlsx,
 };
@@ -385,38 +386,21 @@ async fn sql_metacharacters_in_every_filter_find_nothing_and_break_nothing() {
 
 /// Cells of the workbook stored as formulas.
 fn formula_cells(bytes: &[u8]) -> usize {
-    let path = std::env::temp_dir().join(format!("essk-formulas-{}.xlsx", uuid::Uuid::new_v4()));
+    let path = tempdir().join("выгрузка.xlsx");
     std::fs::write(&path, bytes).expect("write workbook");
     let script = "import openpyxl, sys\n\
                   sheet = openpyxl.load_workbook(sys.argv[1]).active\n\
                   print(sum(1 for row in sheet.iter_rows() for c in row if c.data_type == 'f'))";
-    let output = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("python3 with openpyxl");
-    let _ = std::fs::remove_file(&path);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
+    run("python3", &["-c", script, path_str(&path)])
         .trim()
         .parse()
         .expect("a count")
 }
 
 fn pdf_text(bytes: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("essk-inventory-{}.pdf", uuid::Uuid::new_v4()));
+    let path = tempdir().join("опись.pdf");
     std::fs::write(&path, bytes).expect("write pdf");
-    let output = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    let _ = std::fs::remove_file(&path);
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    run("pdftotext", &[path_str(&path), "-"])
 }
 
 /// PostgreSQL keeps no NUL in text: a NUL typed anywhere is told in Russian and stored nowhere.

@@ -383,7 +383,7 @@ pub fn tempdir() -> std::path::PathBuf {
     dir
 }
 
-fn path_str(path: &Path) -> &str {
+pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 

@@ -556,8 +556,6 @@ fn fill(path: &str, target: &Target, spares: &Spares) -> String {
         target.approval
     } else if path == "/admin/users/{id}/unblock" {
         spares.blocked_user
-    } else if path.starts_with("/approvals/") {
-        target.approval
     } else if path.starts_with("/admin/organisations/") {
         spares.organisation
     } else if path.starts_with("/admin/users/") {
