@@ -2,7 +2,7 @@
 //! from them: arrival for a decision, deadline tomorrow, overdue. Called inside each event's
 //! transaction, and by the background task as days pass.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -33,7 +33,7 @@ pub async fn refresh(
     mail: Option<&str>,
 ) -> sqlx::Result<()> {
     let today = moscow_date(now);
-    let seats = db::schedule::seats(conn, approval_ids).await?;
+    let seats = db::schedule::seats(conn, approval_ids, today).await?;
     let actions = db::schedule::actions(conn, approval_ids).await?;
     let mut actions_of: HashMap<i64, Vec<&ActionRow>> = HashMap::new();
     for action in &actions {
@@ -87,7 +87,21 @@ pub async fn refresh(
     db::schedule::write_seats(conn, &seat_updates).await?;
     db::schedule::write_actions(conn, &action_updates).await?;
     db::notifications::notify_participants(conn, &notices, mail, now).await?;
-    db::schedule::mark_current(conn, approval_ids, today).await?;
+    // Running approvals not yet computed for today; others (drafts, completed) are marked
+    // too, as before, so that none is asked about again.
+    let current: HashSet<i64> = seats
+        .iter()
+        .filter(|seat| seat.dates_current)
+        .map(|seat| seat.approval_id)
+        .collect();
+    let stale: Vec<i64> = approval_ids
+        .iter()
+        .copied()
+        .filter(|id| !current.contains(id))
+        .collect();
+    if !stale.is_empty() {
+        db::schedule::mark_current(conn, &stale, today).await?;
+    }
     Ok(())
 }
 

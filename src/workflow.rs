@@ -106,8 +106,7 @@ async fn note_change(
     kind: &str,
     details: &str,
 ) -> AppResult<()> {
-    db::approvals::touch(conn, approval_id, actor.user_id, now).await?;
-    db::audit::record(conn, approval_id, actor.user_id, now, kind, details).await?;
+    db::audit::record_change(conn, approval_id, actor.user_id, now, kind, details).await?;
     Ok(())
 }
 
@@ -117,7 +116,7 @@ async fn lock_draft(
     actor: &Actor,
     approval_id: i64,
     initiator_org_id: i64,
-) -> AppResult<()> {
+) -> AppResult<db::approvals::Locked> {
     if !actor.may_manage(initiator_org_id) {
         return Err(AppError::Forbidden(
             "Изменять черновик могут только сотрудники организации-инициатора \
@@ -125,15 +124,15 @@ async fn lock_draft(
                 .into(),
         ));
     }
-    let status = db::approvals::lock_status(conn, approval_id)
+    let locked = db::approvals::lock(conn, approval_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if status_of(&status)? != Status::Draft {
+    if status_of(&locked.status)? != Status::Draft {
         return Err(AppError::Conflict(
             "Согласование уже запущено: изменять его состав нельзя.".into(),
         ));
     }
-    Ok(())
+    Ok(locked)
 }
 
 /// Inserts a draft with the next number of its year on an active route; returns its id and
@@ -244,7 +243,7 @@ pub async fn create_repeat(
     let mut tx = pool.begin().await?;
     // Lock first, then read in a statement of its own: a start that waited for the lock
     // sees the repeat the other one committed.
-    db::approvals::lock_status(&mut tx, request.primary_id)
+    db::approvals::lock(&mut tx, request.primary_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let source = db::approvals::repeat_source(&mut tx, request.primary_id)
@@ -540,7 +539,7 @@ pub async fn launch(
     mail: Option<&str>,
 ) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
+    let before = lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     let obstacles = launch_obstacles(&mut tx, approval_id).await?;
     if !obstacles.is_empty() {
         return Err(AppError::Conflict(format!(
@@ -560,12 +559,13 @@ pub async fn launch(
         })
         .collect();
     let plan = dates::plan(moscow_date(now), &terms);
-    for (participant, planned) in participants.iter().zip(&plan.participants) {
-        db::approvals::set_planned(&mut tx, participant.id, planned.start, planned.end).await?;
-    }
+    let ids: Vec<i64> = participants.iter().map(|p| p.id).collect();
+    let starts: Vec<_> = plan.participants.iter().map(|p| p.start).collect();
+    let ends: Vec<_> = plan.participants.iter().map(|p| p.end).collect();
+    db::approvals::set_planned(&mut tx, &ids, &starts, &ends).await?;
     db::approvals::mark_launched(&mut tx, approval_id, now, plan.completion, actor.user_id).await?;
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
-    apply_progress(&mut tx, approval_id, lifecycle::progress(&seats), now).await?;
+    apply_progress(&mut tx, approval_id, &before, lifecycle::progress(&seats), now).await?;
     dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     db::audit::record(
         &mut tx,
@@ -581,13 +581,18 @@ pub async fn launch(
     Ok(())
 }
 
+/// Stores the approval's new progress, when it differs from where it stood `before`.
 async fn apply_progress(
     conn: &mut sqlx::PgConnection,
     approval_id: i64,
+    before: &db::approvals::Locked,
     progress: Progress,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     match progress {
+        Progress::Running { current_step }
+            if before.status == Status::Running.as_db()
+                && before.current_step == Some(current_step) => {}
         Progress::Running { current_step } => {
             db::approvals::start_steps_through(conn, approval_id, current_step, now).await?;
             db::approvals::set_progress(conn, approval_id, "running", Some(current_step), None)
@@ -624,11 +629,10 @@ pub async fn decide(
         ));
     }
     let mut tx = pool.begin().await?;
-    let status = db::approvals::lock_status(&mut tx, approval_id)
+    let before = db::approvals::lock(&mut tx, approval_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut participants =
-        db::approvals::participants(&mut tx, approval_id, moscow_date(now)).await?;
+    let mut participants = db::approvals::seat_states(&mut tx, approval_id).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == input.participant_id)
@@ -642,7 +646,7 @@ pub async fn decide(
         ));
     }
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
-    lifecycle::may_decide(status_of(&status)?, &seats, participant.id)
+    lifecycle::may_decide(status_of(&before.status)?, &seats, participant.id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
 
     let recorded = db::approvals::record_decision(
@@ -669,18 +673,18 @@ pub async fn decide(
     }
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     let progress = lifecycle::progress(&seats);
-    apply_progress(&mut tx, approval_id, progress, now).await?;
+    apply_progress(&mut tx, approval_id, &before, progress, now).await?;
     dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
-    tell_about_decision(
-        &mut tx,
+    let notices = decision_notices(
         approval_id,
+        &before.number,
         &participant,
         input.decision,
         progress,
-        now,
-        mail,
-    )
-    .await?;
+    );
+    for (notice, audience) in &notices {
+        db::notifications::notify(&mut tx, notice, *audience, mail, now).await?;
+    }
     let details = format!(
         "{}: {}{}",
         participant.organisation_name,
@@ -717,17 +721,15 @@ pub async fn decide(
     })
 }
 
-/// Tells the initiator of a decision, and everyone involved when it completed the approval.
-async fn tell_about_decision(
-    conn: &mut sqlx::PgConnection,
+/// The notices a decision sends: to the initiator, and to everyone involved when it
+/// completed the approval.
+fn decision_notices(
     approval_id: i64,
-    participant: &db::approvals::ParticipantRow,
+    number: &str,
+    participant: &db::approvals::SeatState,
     decision: Decision,
     progress: Progress,
-    now: DateTime<Utc>,
-    mail: Option<&str>,
-) -> AppResult<()> {
-    let number = db::approvals::number_of(conn, approval_id).await?;
+) -> Vec<(Notice<'static>, Audience)> {
     let decided = Notice {
         approval_id,
         kind: "decided",
@@ -738,7 +740,7 @@ async fn tell_about_decision(
             decision.title()
         ),
     };
-    db::notifications::notify(conn, &decided, Audience::Initiator, mail, now).await?;
+    let mut notices = vec![(decided, Audience::Initiator)];
     if let Progress::Completed(status) = progress {
         let completed = Notice {
             approval_id,
@@ -746,9 +748,9 @@ async fn tell_about_decision(
             key: format!("completed:{approval_id}"),
             message: format!("Согласование {number} завершено: {}", status.title()),
         };
-        db::notifications::notify(conn, &completed, Audience::Involved, mail, now).await?;
+        notices.push((completed, Audience::Involved));
     }
-    Ok(())
+    notices
 }
 
 /// A completed action as posted.
@@ -774,13 +776,14 @@ pub async fn complete_action(
         uploads,
     } = *completion;
     let mut tx = pool.begin().await?;
-    let status = db::approvals::lock_status(&mut tx, approval_id)
+    let status = db::approvals::lock(&mut tx, approval_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .status;
     let action = db::approvals::find_action(&mut tx, approval_id, action_id, moscow_date(now))
         .await?
         .ok_or(AppError::NotFound)?;
-    let participants = db::approvals::participants(&mut tx, approval_id, moscow_date(now)).await?;
+    let participants = db::approvals::seat_states(&mut tx, approval_id).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == action.participant_id)

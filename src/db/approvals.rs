@@ -35,6 +35,8 @@ pub struct ApprovalRow {
     pub repeat_id: Option<i64>,
     pub repeat_number: Option<String>,
     pub author_name: String,
+    /// Organisations taking part in the approval's route.
+    pub participant_org_ids: Vec<i64>,
 }
 
 /// The editable fields of an approval.
@@ -76,6 +78,34 @@ pub struct ParticipantRow {
 }
 
 impl ParticipantRow {
+    /// The participant as the lifecycle rules see it.
+    pub fn seat(&self) -> Seat {
+        Seat {
+            participant_id: self.id,
+            step: self.step,
+            is_mandatory: self.is_mandatory,
+            is_final: self.is_final,
+            decision: self.decision.as_deref().and_then(Decision::from_db),
+            open_mandatory_actions: self.open_mandatory_actions.clone(),
+        }
+    }
+}
+
+/// A participant as far as deciding and acting need it: a lighter [`ParticipantRow`].
+#[derive(Debug, Clone)]
+pub struct SeatState {
+    pub id: i64,
+    pub step: i32,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub is_mandatory: bool,
+    pub is_final: bool,
+    pub decision: Option<String>,
+    /// Descriptions of the mandatory actions not yet done, in route order.
+    pub open_mandatory_actions: Vec<String>,
+}
+
+impl SeatState {
     /// The participant as the lifecycle rules see it.
     pub fn seat(&self) -> Seat {
         Seat {
@@ -159,7 +189,9 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
                a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
                a.primary_approval_id, p.number AS "primary_number?",
                r.id AS "repeat_id?", r.number AS "repeat_number?",
-               u.full_name AS author_name
+               u.full_name AS author_name,
+               ARRAY(SELECT DISTINCT ap.organisation_id FROM approval_participants ap
+                     WHERE ap.approval_id = a.id) AS "participant_org_ids!"
         FROM approvals a
         JOIN organisations o ON o.id = a.initiator_org_id
         JOIN users u ON u.id = a.last_changed_by
@@ -173,21 +205,23 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
     .await
 }
 
-/// Locks the approval row for the rest of the transaction and returns its status; every
-/// state change takes this lock first, so changes to one approval apply one at a time.
-pub async fn lock_status(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!("SELECT status FROM approvals WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(conn)
-        .await
+/// Where a locked approval stands.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub status: String,
+    pub number: String,
+    pub current_step: Option<i32>,
 }
 
-/// Organisations taking part in the approval's route.
-pub async fn participant_org_ids(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar!(
-        "SELECT DISTINCT organisation_id FROM approval_participants WHERE approval_id = $1",
+/// Locks the approval row for the rest of the transaction and returns where it stands; every
+/// state change takes this lock first, so changes to one approval apply one at a time.
+pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Locked>> {
+    sqlx::query_as!(
+        Locked,
+        "SELECT status, number, current_step FROM approvals WHERE id = $1 FOR UPDATE",
         id
     )
-    .fetch_all(conn)
+    .fetch_optional(conn)
     .await
 }
 
@@ -223,6 +257,28 @@ pub async fn participants(
         "#,
         id,
         today
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Every participant as deciding needs it, by step and position.
+pub async fn seat_states(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<SeatState>> {
+    sqlx::query_as!(
+        SeatState,
+        r#"
+        SELECT p.id, s.position AS step, p.organisation_id, o.short_name AS organisation_name,
+               p.is_mandatory, p.is_final, p.decision,
+               ARRAY(SELECT a.description FROM approval_actions a
+                     WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL
+                     ORDER BY a.position, a.id) AS "open_mandatory_actions!"
+        FROM approval_participants p
+        JOIN approval_steps s ON s.id = p.step_id
+        JOIN organisations o ON o.id = p.organisation_id
+        WHERE p.approval_id = $1
+        ORDER BY s.position, p.position, p.id
+        "#,
+        id
     )
     .fetch_all(conn)
     .await
@@ -275,24 +331,6 @@ pub async fn update_fields(
     Ok(())
 }
 
-/// Marks who changed the approval last.
-pub async fn touch(
-    conn: &mut PgConnection,
-    id: i64,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE approvals SET last_changed_by = $2, last_changed_at = $3 WHERE id = $1",
-        id,
-        user_id,
-        now
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query!("DELETE FROM approvals WHERE id = $1", id)
         .execute(conn)
@@ -325,18 +363,22 @@ pub async fn mark_launched(
     Ok(())
 }
 
-/// Stores a participant's planned dates.
+/// Stores the participants' planned dates: `ids[i]` gets `starts[i]` and `ends[i]`.
 pub async fn set_planned(
     conn: &mut PgConnection,
-    participant_id: i64,
-    start: NaiveDate,
-    end: NaiveDate,
+    ids: &[i64],
+    starts: &[NaiveDate],
+    ends: &[NaiveDate],
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE approval_participants SET planned_start = $2, planned_end = $3 WHERE id = $1",
-        participant_id,
-        start,
-        end
+        r#"
+        UPDATE approval_participants p SET planned_start = u.start, planned_end = u.finish
+        FROM UNNEST($1::bigint[], $2::date[], $3::date[]) AS u(id, start, finish)
+        WHERE p.id = u.id
+        "#,
+        ids,
+        starts,
+        ends
     )
     .execute(conn)
     .await?;
@@ -503,13 +545,6 @@ pub async fn find_action(
     )
     .fetch_optional(conn)
     .await
-}
-
-/// The approval's number.
-pub async fn number_of(conn: &mut PgConnection, approval_id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar!("SELECT number FROM approvals WHERE id = $1", approval_id)
-        .fetch_one(conn)
-        .await
 }
 
 /// An approval as the start of its repeat needs it.

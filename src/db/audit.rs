@@ -37,6 +37,37 @@ pub async fn record(
     Ok(())
 }
 
+/// Marks who changed the approval last and writes the audit record of the change, in one
+/// statement inside the caller's transaction.
+pub async fn record_change(
+    conn: &mut PgConnection,
+    approval_id: i64,
+    user_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    details: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        WITH touched AS (
+            UPDATE approvals SET last_changed_by = $2, last_changed_at = $3
+            WHERE id = $1
+            RETURNING id, number
+        )
+        INSERT INTO audit_events (approval_id, approval_number, user_id, at, kind, details)
+        SELECT id, number, $2, $3, $4, $5 FROM touched
+        "#,
+        approval_id,
+        user_id,
+        at,
+        kind,
+        details
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The approval's history, oldest first.
 pub async fn for_approval(pool: &PgPool, approval_id: i64) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as!(

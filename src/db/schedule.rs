@@ -22,6 +22,8 @@ pub struct SeatRow {
     pub expected_end_lag: Option<i32>,
     pub deadline: Option<NaiveDate>,
     pub is_overdue: bool,
+    /// Whether the approval's dates were last computed for the day asked about.
+    pub dates_current: bool,
 }
 
 /// An action with its term, completion and stored dates.
@@ -38,7 +40,11 @@ pub struct ActionRow {
 }
 
 /// Participants of the approvals, by approval, step and position.
-pub async fn seats(conn: &mut PgConnection, approval_ids: &[i64]) -> sqlx::Result<Vec<SeatRow>> {
+pub async fn seats(
+    conn: &mut PgConnection,
+    approval_ids: &[i64],
+    today: NaiveDate,
+) -> sqlx::Result<Vec<SeatRow>> {
     sqlx::query_as!(
         SeatRow,
         r#"
@@ -46,14 +52,15 @@ pub async fn seats(conn: &mut PgConnection, approval_ids: &[i64]) -> sqlx::Resul
                p.organisation_id, s.position AS step,
                p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
                p.expected_start, p.expected_start_lag, p.expected_end, p.expected_end_lag,
-               p.deadline, p.is_overdue
+               p.deadline, p.is_overdue, a.dates_as_of = $2 AS "dates_current!"
         FROM approval_participants p
         JOIN approvals a ON a.id = p.approval_id
         JOIN approval_steps s ON s.id = p.step_id
         WHERE p.approval_id = ANY($1)
         ORDER BY p.approval_id, s.position, p.position, p.id
         "#,
-        approval_ids
+        approval_ids,
+        today
     )
     .fetch_all(conn)
     .await

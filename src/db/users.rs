@@ -52,40 +52,144 @@ pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<L
 }
 
 /// Loads an active (not blocked) user for a request.
+/// Unread notices are counted up to this many: the bell shows «99+» beyond, and a user who
+/// never reads them does not make every page slower.
+pub const UNREAD_COUNTED_UP_TO: i64 = 100;
+
+/// A user's row as the signed-in user's loads read it.
+struct UserRow {
+    id: i64,
+    login: String,
+    full_name: String,
+    organisation_id: i64,
+    organisation_name: String,
+    can_create: bool,
+    can_participate: bool,
+    can_view: bool,
+    can_view_public: bool,
+    is_head: bool,
+    is_admin: bool,
+    password_changed_at: Option<DateTime<Utc>>,
+    last_seen_at: Option<DateTime<Utc>>,
+    unread: i64,
+}
+
+impl From<UserRow> for SignedIn {
+    fn from(r: UserRow) -> Self {
+        SignedIn {
+            actor: Actor {
+                user_id: r.id,
+                organisation_id: r.organisation_id,
+                full_name: r.full_name,
+                rights: Rights {
+                    create: r.can_create,
+                    participate: r.can_participate,
+                    view: r.can_view,
+                    view_public: r.can_view_public,
+                },
+                is_head: r.is_head,
+                is_admin: r.is_admin,
+            },
+            login: r.login,
+            organisation_name: r.organisation_name,
+            unread_notifications: r.unread,
+            password_changed_at: r.password_changed_at,
+            last_seen_at: r.last_seen_at,
+        }
+    }
+}
+
+/// Loads an active (not blocked) user.
 pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<SignedIn>> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        UserRow,
         r#"
         SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
                u.can_create, u.can_participate, u.can_view, u.can_view_public,
                u.is_head, u.is_admin, u.password_changed_at, u.last_seen_at,
-               (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
-                   AS "unread!"
+               (SELECT count(*) FROM (
+                    SELECT 1 FROM notifications n
+                    WHERE n.user_id = u.id AND n.read_at IS NULL
+                    LIMIT $2) AS counted) AS "unread!"
         FROM users u JOIN organisations o ON o.id = u.organisation_id
         WHERE u.id = $1 AND u.blocked_at IS NULL
         "#,
-        user_id
+        user_id,
+        UNREAD_COUNTED_UP_TO
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| SignedIn {
-        actor: Actor {
-            user_id: r.id,
-            organisation_id: r.organisation_id,
+    Ok(row.map(SignedIn::from))
+}
+
+/// A live web session with the user it belongs to.
+#[derive(Debug)]
+pub struct SessionUser {
+    pub user: SignedIn,
+    /// Whether the user may still work (not blocked).
+    pub active: bool,
+    /// When the session signed in, in Unix milliseconds.
+    pub signed_in_ms: Option<i64>,
+    /// When the session's time was last moved on, in Unix milliseconds.
+    pub seen_ms: Option<i64>,
+}
+
+/// Reads a live session and its user in one statement. The session's data is the JSON the
+/// session store writes; `keys` names its user id, sign-in time and seen time entries.
+pub async fn load_for_session(
+    pool: &PgPool,
+    session_id: &str,
+    keys: [&str; 3],
+) -> sqlx::Result<Option<SessionUser>> {
+    let [user_key, signed_in_key, seen_key] = keys;
+    let row = sqlx::query!(
+        r#"
+        WITH session AS (
+            SELECT convert_from(data, 'UTF8')::jsonb AS data FROM sessions
+            WHERE id = $1 AND expiry_date > now()
+        )
+        SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
+               u.can_create, u.can_participate, u.can_view, u.can_view_public,
+               u.is_head, u.is_admin, u.password_changed_at, u.last_seen_at,
+               (SELECT count(*) FROM (
+                    SELECT 1 FROM notifications n
+                    WHERE n.user_id = u.id AND n.read_at IS NULL
+                    LIMIT $2) AS counted) AS "unread!",
+               u.blocked_at IS NULL AS "active!",
+               (s.data ->> $4)::bigint AS signed_in_ms,
+               (s.data ->> $5)::bigint AS seen_ms
+        FROM session s
+        JOIN users u ON u.id = (s.data ->> $3)::bigint
+        JOIN organisations o ON o.id = u.organisation_id
+        "#,
+        session_id,
+        UNREAD_COUNTED_UP_TO,
+        user_key,
+        signed_in_key,
+        seen_key
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SessionUser {
+        active: r.active,
+        signed_in_ms: r.signed_in_ms,
+        seen_ms: r.seen_ms,
+        user: SignedIn::from(UserRow {
+            id: r.id,
+            login: r.login,
             full_name: r.full_name,
-            rights: Rights {
-                create: r.can_create,
-                participate: r.can_participate,
-                view: r.can_view,
-                view_public: r.can_view_public,
-            },
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            can_create: r.can_create,
+            can_participate: r.can_participate,
+            can_view: r.can_view,
+            can_view_public: r.can_view_public,
             is_head: r.is_head,
             is_admin: r.is_admin,
-        },
-        login: r.login,
-        organisation_name: r.organisation_name,
-        unread_notifications: r.unread,
-        password_changed_at: r.password_changed_at,
-        last_seen_at: r.last_seen_at,
+            password_changed_at: r.password_changed_at,
+            last_seen_at: r.last_seen_at,
+            unread: r.unread,
+        }),
     }))
 }
 

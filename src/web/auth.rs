@@ -17,10 +17,11 @@ use crate::{
 };
 
 const USER_KEY: &str = "user_id";
-/// When the session signed in, in Unix seconds.
 /// When the session signed in, in milliseconds: a password set later, even within the same
 /// second, ends it.
 const SIGNED_IN_KEY: &str = "signed_in_ms";
+/// When the session's time was last moved on, in milliseconds.
+const SEEN_KEY: &str = "seen_ms";
 /// Failures in a row after which a login name has to wait before the next try.
 const FREE_FAILURES: i32 = 5;
 
@@ -35,28 +36,40 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Unauthenticated)?;
-        let user_id: Option<i64> = session.get(USER_KEY).await.map_err(AppError::from)?;
-        let Some(user_id) = user_id else {
+        let Some(session_id) = session.id() else {
             return Err(AppError::Unauthenticated);
         };
-        let signed_in_at: i64 = session
-            .get(SIGNED_IN_KEY)
-            .await
-            .map_err(AppError::from)?
-            .unwrap_or(0);
-        let user = db::users::load_signed_in(&state.db, user_id).await?;
-        // Blocked or removed since signing in, or the password was set anew: the session
-        // ends here.
-        let Some(user) = user.filter(|u| {
-            u.password_changed_at
-                .is_none_or(|changed| changed.timestamp_millis() <= signed_in_at)
+        // The session and its user in one statement; the session's record itself is read
+        // only when it is to change.
+        let keys = [USER_KEY, SIGNED_IN_KEY, SEEN_KEY];
+        let found = db::users::load_for_session(&state.db, &session_id.to_string(), keys).await?;
+        // Gone or run out, blocked since signing in, or the password was set anew: the
+        // session ends here.
+        let Some(found) = found.filter(|f| {
+            let signed_in_ms = f.signed_in_ms.unwrap_or(0);
+            f.active
+                && f.user
+                    .password_changed_at
+                    .is_none_or(|changed| changed.timestamp_millis() <= signed_in_ms)
         }) else {
             let _ = session.flush().await;
             return Err(AppError::Unauthenticated);
         };
+        // An active session's time runs from its latest request: it is moved on (the
+        // stored expiry and the cookie) every thirtieth of the idle time, not on every
+        // request.
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let step_ms = i64::try_from(state.config.session_idle.as_millis() / 30).unwrap_or(60_000);
+        if now_ms - found.seen_ms.unwrap_or(0) >= step_ms {
+            session
+                .insert(SEEN_KEY, now_ms)
+                .await
+                .map_err(AppError::from)?;
+        }
+        let user = found.user;
         let now = state.clock.now();
         if user.seen_long_ago(now) {
-            db::users::touch_last_seen(&state.db, user_id, now).await?;
+            db::users::touch_last_seen(&state.db, user.actor.user_id, now).await?;
         }
         Ok(CurrentUser(user))
     }
@@ -135,6 +148,10 @@ pub async fn login(
         .map_err(AppError::from)?;
     session
         .insert(SIGNED_IN_KEY, now.timestamp_millis())
+        .await
+        .map_err(AppError::from)?;
+    session
+        .insert(SEEN_KEY, chrono::Utc::now().timestamp_millis())
         .await
         .map_err(AppError::from)?;
     db::users::touch_last_seen(&state.db, user.id, now).await?;

@@ -15,7 +15,7 @@ use super::{
     documents::read_form,
 };
 use crate::{
-    db::{self, approvals::ParticipantRow, users::SignedIn},
+    db::{self, approvals::SeatState, users::SignedIn},
     domain::lifecycle::{self, Decision, Status},
     error::{AppError, AppResult},
     workflow::{self, DecisionInput},
@@ -40,10 +40,10 @@ async fn load_decidable(
     user: &SignedIn,
     id: i64,
     participant_id: i64,
-) -> AppResult<(Visible, ParticipantRow)> {
+) -> AppResult<(Visible, SeatState)> {
     let visible = load_visible(state, user, id).await?;
     let mut conn = state.db.acquire().await?;
-    let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
+    let participants = db::approvals::seat_states(&mut conn, id).await?;
     let participant = participants
         .iter()
         .find(|p| p.id == participant_id)
@@ -57,7 +57,7 @@ async fn load_decidable(
         ));
     }
     let status = Status::from_db(&visible.approval.status).unwrap_or(Status::Draft);
-    let seats: Vec<_> = participants.iter().map(ParticipantRow::seat).collect();
+    let seats: Vec<_> = participants.iter().map(SeatState::seat).collect();
     lifecycle::may_decide(status, &seats, participant_id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
     Ok((visible, participant))
@@ -66,7 +66,7 @@ async fn load_decidable(
 fn page(
     user: &SignedIn,
     visible: &Visible,
-    participant: &ParticipantRow,
+    participant: &SeatState,
     comment: String,
     errors: Vec<String>,
 ) -> DecisionPage {

@@ -64,12 +64,12 @@ impl SessionStore for PgSessionStore {
         }
     }
 
+    /// Rewrites a session that still exists. A session deleted meanwhile (signed out, or
+    /// ended by a new password) stays deleted: a request that began before it ended cannot
+    /// bring it back. New sessions come through [`SessionStore::create`].
     async fn save(&self, record: &Record) -> Result<()> {
         sqlx::query!(
-            r#"
-            INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3)
-            ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date
-            "#,
+            "UPDATE sessions SET data = $2, expiry_date = $3 WHERE id = $1",
             record.id.to_string(),
             encode(record)?,
             expiry_of(record)

@@ -118,6 +118,48 @@ async fn an_idle_session_ends() {
 }
 
 #[tokio::test]
+async fn a_session_in_use_outlives_its_idle_time_and_then_ends_when_left() {
+    let app = TestApp::spawn_with(|c| c.session_idle = Duration::from_secs(3)).await;
+    let rso = app.login("rso").await;
+    // Six seconds of work, a request every half second: twice the idle time.
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(rso.get("/approvals").await.status(), StatusCode::OK);
+    }
+    tokio::time::sleep(Duration::from_millis(4100)).await;
+    assert_eq!(rso.get("/approvals").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_request_under_way_at_sign_out_does_not_bring_the_session_back() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id: String = sqlx::query_scalar!("SELECT id FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .expect("session");
+    assert_eq!(
+        rso.post_form("/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // What a request that read the session before the sign-out writes back after it.
+    let store = essk_approvals::web::session_store::PgSessionStore::new(app.db.clone());
+    let record = tower_sessions::session::Record {
+        id: id.parse().expect("session id"),
+        data: [("user_id".to_owned(), serde_json::json!(1))].into(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    tower_sessions::SessionStore::save(&store, &record)
+        .await
+        .expect("save");
+    let left: i64 = sqlx::query_scalar!("SELECT count(*) AS \"n!\" FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
 async fn a_blocked_user_loses_an_open_session() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;

@@ -40,12 +40,11 @@ pub async fn load_visible(state: &AppState, user: &SignedIn, id: i64) -> AppResu
     let approval = db::approvals::find(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let participant_org_ids = db::approvals::participant_org_ids(&mut conn, id).await?;
     let visibility = user.actor.visibility(&ApprovalScope {
         initiator_org_id: approval.initiator_org_id,
         is_draft: approval.status == "draft",
         is_public: approval.is_public,
-        participant_org_ids: &participant_org_ids,
+        participant_org_ids: &approval.participant_org_ids,
     });
     if visibility == Visibility::Hidden {
         return Err(AppError::NotFound);
@@ -62,6 +61,8 @@ pub struct Layout {
     pub user_name: String,
     pub organisation_name: String,
     pub unread: i64,
+    /// The unread count as the bell shows it: «99+» when there are more.
+    pub unread_badge: String,
     pub is_admin: bool,
     pub is_head: bool,
 }
@@ -72,6 +73,11 @@ impl Layout {
             user_name: user.actor.full_name.clone(),
             organisation_name: user.organisation_name.clone(),
             unread: user.unread_notifications,
+            unread_badge: if user.unread_notifications >= db::users::UNREAD_COUNTED_UP_TO {
+                format!("{}+", db::users::UNREAD_COUNTED_UP_TO - 1)
+            } else {
+                user.unread_notifications.to_string()
+            },
             is_admin: user.actor.is_admin,
             is_head: user.actor.is_head,
         }
