@@ -565,7 +565,14 @@ pub async fn launch(
     db::approvals::set_planned(&mut tx, &ids, &starts, &ends).await?;
     db::approvals::mark_launched(&mut tx, approval_id, now, plan.completion, actor.user_id).await?;
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
-    apply_progress(&mut tx, approval_id, &before, lifecycle::progress(&seats), now).await?;
+    apply_progress(
+        &mut tx,
+        approval_id,
+        &before,
+        lifecycle::progress(&seats),
+        now,
+    )
+    .await?;
     dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     db::audit::record(
         &mut tx,
