@@ -249,7 +249,7 @@ pub async fn participants(
                (SELECT count(*) FROM documents d WHERE d.participant_id = p.id)
                    AS "document_count!"
         FROM approval_participants p
-        JOIN approval_steps s ON s.id = p.step_id
+        JOIN approval_steps s ON s.id = p.step_id AND s.approval_id = $1
         JOIN organisations o ON o.id = p.organisation_id
         LEFT JOIN users u ON u.id = p.decided_by
         WHERE p.approval_id = $1
@@ -273,7 +273,7 @@ pub async fn seat_states(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<S
                      WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL
                      ORDER BY a.position, a.id) AS "open_mandatory_actions!"
         FROM approval_participants p
-        JOIN approval_steps s ON s.id = p.step_id
+        JOIN approval_steps s ON s.id = p.step_id AND s.approval_id = $1
         JOIN organisations o ON o.id = p.organisation_id
         WHERE p.approval_id = $1
         ORDER BY s.position, p.position, p.id

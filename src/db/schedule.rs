@@ -39,7 +39,9 @@ pub struct ActionRow {
     pub deadline: Option<NaiveDate>,
 }
 
-/// Participants of the approvals, by approval, step and position.
+/// Participants of the approvals, by approval, step and position. Each approval is looked
+/// up by itself (the ids joined, the step read by key), so that the plan stays a walk down
+/// indexes however many approvals there are.
 pub async fn seats(
     conn: &mut PgConnection,
     approval_ids: &[i64],
@@ -49,15 +51,15 @@ pub async fn seats(
         SeatRow,
         r#"
         SELECT p.id, p.approval_id, a.number AS approval_number, a.launched_at,
-               p.organisation_id, s.position AS step,
+               p.organisation_id,
+               (SELECT s.position FROM approval_steps s WHERE s.id = p.step_id) AS "step!",
                p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
                p.expected_start, p.expected_start_lag, p.expected_end, p.expected_end_lag,
                p.deadline, p.is_overdue, a.dates_as_of = $2 AS "dates_current!"
-        FROM approval_participants p
-        JOIN approvals a ON a.id = p.approval_id
-        JOIN approval_steps s ON s.id = p.step_id
-        WHERE p.approval_id = ANY($1)
-        ORDER BY p.approval_id, s.position, p.position, p.id
+        FROM unnest($1::bigint[]) AS wanted(id)
+        JOIN approvals a ON a.id = wanted.id
+        JOIN approval_participants p ON p.approval_id = a.id
+        ORDER BY p.approval_id, 6 /* the step */, p.position, p.id
         "#,
         approval_ids,
         today
@@ -76,9 +78,9 @@ pub async fn actions(
         r#"
         SELECT t.id, t.participant_id, t.term_days, t.done_at, t.planned_end, t.expected_end,
                t.expected_end_lag, t.deadline
-        FROM approval_actions t
-        JOIN approval_participants p ON p.id = t.participant_id
-        WHERE p.approval_id = ANY($1)
+        FROM unnest($1::bigint[]) AS wanted(id)
+        JOIN approval_participants p ON p.approval_id = wanted.id
+        JOIN approval_actions t ON t.participant_id = p.id
         ORDER BY t.participant_id, t.position, t.id
         "#,
         approval_ids
