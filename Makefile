@@ -80,6 +80,7 @@ bench-list:
 # decisions): lifecycles/s, decisions/s, decision latency; pgbench tpcb-like beside it.
 bench-lifecycle:
 	scripts/bench-load.sh lifecycle
+	scripts/bench-load.sh decisions
 
 # Ten minutes of lifecycles, readers of every role and uploads: 5xx count, latency
 # percentiles, the server's memory every 30 s (SOAK_SECONDS to change).

@@ -5,6 +5,11 @@
 //! participant opens its decision (КИО and ГАТИ first complete their mandatory action) and
 //! approves. Prints lifecycles/s, decisions/s and the decisions' latency percentiles.
 //!
+//! `load decisions BASE APPROVALS WORKERS` — each worker first launches APPROVALS approvals
+//! and completes КИО's action, untimed; then the workers post the decisions, eight for each
+//! approval (and ГАТИ's action before its decision), all at once. Prints decisions/s and
+//! their latency percentiles.
+//!
 //! `load soak BASE SECONDS WORKERS SERVER_PID` — lifecycles beside readers that open the
 //! list (plain and filtered), cards, the inventory and the archive as every kind of user,
 //! and add documents to drafts; prints the rate, every kind of request's percentiles, the
@@ -153,11 +158,14 @@ impl Session {
         let builder = request(self.client.post(format!("{}{path}", self.base)));
         let (status, location, body) = self.send(stats, kind, builder).await?;
         if status != StatusCode::SEE_OTHER {
-            let message = body.split("<p").nth(1).unwrap_or_default();
-            return Err(format!(
-                "POST {path}: {status} {}",
-                &message[..message.len().min(200)]
-            ));
+            let message: String = body
+                .split("<p")
+                .nth(1)
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            return Err(format!("POST {path}: {status} {message}"));
         }
         Ok(location)
     }
@@ -228,6 +236,20 @@ impl Crew {
 
     /// One approval from creation to «Согласовано»; returns its id.
     async fn lifecycle(&self, stats: &Stats, files: &Files, route: &str, n: u64) -> Result<i64> {
+        let (id, seats) = self.launched(stats, files, route, n).await?;
+        self.decide_all(stats, id, &seats, &[]).await?;
+        Ok(id)
+    }
+
+    /// Creates a draft, adds the required documents and launches it; returns its id and its
+    /// participants' seats in the decision table's order.
+    async fn launched(
+        &self,
+        stats: &Stats,
+        files: &Files,
+        route: &str,
+        n: u64,
+    ) -> Result<(i64, Vec<i64>)> {
         let rso = &self.rso;
         let name = format!("Нагрузка {n}");
         let id = rso.create_draft(stats, route, &name).await?;
@@ -258,25 +280,43 @@ impl Crew {
         if seats.len() != PARTICIPANTS.len() {
             return Err(format!("{} seats on the card", seats.len()));
         }
-        for ((login, user), seat) in PARTICIPANTS.iter().zip(&self.participants).zip(&seats) {
-            if matches!(*login, "kio" | "gati") {
-                let table = user
-                    .get(
-                        stats,
-                        "actions table",
-                        &format!("/approvals/{id}/participants/{seat}/actions"),
-                    )
-                    .await?;
-                for action in ids_after(&table, &format!("/approvals/{id}/actions/")) {
-                    let form = multipart::Form::new().text("comment", "Выполнено");
-                    user.post(
-                        stats,
-                        "action",
-                        &format!("/approvals/{id}/actions/{action}/complete"),
-                        |r| r.multipart(form),
-                    )
-                    .await?;
-                }
+        Ok((id, seats))
+    }
+
+    /// A participant opens its actions table and completes every action it may.
+    async fn complete_actions(stats: &Stats, user: &Session, id: i64, seat: i64) -> Result<()> {
+        let table = user
+            .get(
+                stats,
+                "actions table",
+                &format!("/approvals/{id}/participants/{seat}/actions"),
+            )
+            .await?;
+        for action in ids_after(&table, &format!("/approvals/{id}/actions/")) {
+            let form = multipart::Form::new().text("comment", "Выполнено");
+            user.post(
+                stats,
+                "action",
+                &format!("/approvals/{id}/actions/{action}/complete"),
+                |r| r.multipart(form),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Every participant approves, in the decision table's order; КИО and ГАТИ first
+    /// complete their mandatory actions, unless `actions_done` names them.
+    async fn decide_all(
+        &self,
+        stats: &Stats,
+        id: i64,
+        seats: &[i64],
+        actions_done: &[&str],
+    ) -> Result<()> {
+        for ((login, user), seat) in PARTICIPANTS.iter().zip(&self.participants).zip(seats) {
+            if matches!(*login, "kio" | "gati") && !actions_done.contains(login) {
+                Crew::complete_actions(stats, user, id, *seat).await?;
             }
             let form = multipart::Form::new()
                 .text("decision", "approve")
@@ -289,7 +329,7 @@ impl Crew {
             )
             .await?;
         }
-        Ok(id)
+        Ok(())
     }
 }
 
@@ -377,6 +417,72 @@ async fn lifecycles(base: String, seconds: u64, workers: usize) -> Result<()> {
     println!(
         "{workers} параллельно, {elapsed:.1} с: {lifecycles} согласований ({:.1}/с), {decisions} решений ({:.1}/с), ошибок 5xx: {}",
         lifecycles as f64 / elapsed,
+        decisions as f64 / elapsed,
+        stats.server_errors.load(Ordering::Relaxed)
+    );
+    print_latencies(&stats);
+    report_failures(&stats)
+}
+
+/// Decisions alone: each worker first launches `per_worker` approvals and completes КИО's
+/// mandatory action (not timed), then all post the eight decisions of each at once (ГАТИ's
+/// action, possible only once step 1 is decided, among them).
+async fn decisions(base: String, per_worker: u64, workers: usize) -> Result<()> {
+    let route = route_id(&base).await?;
+    let files = Arc::new(files());
+    let mut crews = Vec::new();
+    for _ in 0..workers {
+        crews.push(Arc::new(Crew::sign_in(&base).await?));
+    }
+    let setup = Arc::new(Stats::default());
+    let mut tasks = Vec::new();
+    for (w, crew) in crews.iter().enumerate() {
+        let (crew, setup, files, route) = (crew.clone(), setup.clone(), files.clone(), route.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ready = Vec::new();
+            for n in 1..=per_worker {
+                let (id, seats) = crew
+                    .launched(&setup, &files, &route, (w as u64) << 32 | n)
+                    .await?;
+                // КИО's action can be done at once; ГАТИ's waits for its step.
+                let kio = PARTICIPANTS.iter().position(|p| *p == "kio").unwrap_or(4);
+                Crew::complete_actions(&setup, &crew.participants[kio], id, seats[kio]).await?;
+                ready.push((id, seats));
+            }
+            Ok::<_, String>(ready)
+        }));
+    }
+    let mut prepared = Vec::new();
+    for task in tasks {
+        prepared.push(task.await.map_err(|e| e.to_string())??);
+    }
+    report_failures(&setup)?;
+
+    let stats = Arc::new(Stats::default());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (crew, ready) in crews.into_iter().zip(prepared) {
+        let stats = stats.clone();
+        tasks.push(tokio::spawn(async move {
+            for (id, seats) in ready {
+                if let Err(e) = crew.decide_all(&stats, id, &seats, &["kio"]).await {
+                    stats.fail(e);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let decisions = stats
+        .latencies
+        .lock()
+        .expect("stats")
+        .get("decision")
+        .map_or(0, Vec::len);
+    println!(
+        "{workers} параллельно, только решения, {elapsed:.1} с: {decisions} решений ({:.1}/с), ошибок 5xx: {}",
         decisions as f64 / elapsed,
         stats.server_errors.load(Ordering::Relaxed)
     );
@@ -595,6 +701,7 @@ async fn main() -> std::process::ExitCode {
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
     let outcome = match args.first().map(String::as_str) {
         Some("lifecycle") => lifecycles(base, number(2, 30), number(3, 4) as usize).await,
+        Some("decisions") => decisions(base, number(2, 100), number(3, 4) as usize).await,
         Some("soak") => {
             soak(
                 base,
@@ -604,7 +711,10 @@ async fn main() -> std::process::ExitCode {
             )
             .await
         }
-        _ => Err("usage: load lifecycle|soak BASE SECONDS WORKERS [SERVER_PID]".to_owned()),
+        _ => Err(
+            "usage: load lifecycle|decisions|soak BASE SECONDS|APPROVALS WORKERS [SERVER_PID]"
+                .to_owned(),
+        ),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,11 +3,16 @@
 #   scripts/bench-load.sh lifecycle — whole approvals (create, documents, launch, eight
 #       decisions) for BENCH_SECONDS (30) with WORKERS (4) at once, then pgbench's tpcb-like
 #       load with 2 clients on the same PostgreSQL as the ceiling;
+#   scripts/bench-load.sh decisions — APPROVALS (100) launched approvals per worker, their
+#       actions done (untimed), then only their decisions posted by WORKERS (4) at once,
+#       then the same pgbench ceiling;
 #   scripts/bench-load.sh soak — SOAK_SECONDS (600) of lifecycles, readers of every role and
 #       uploads with WORKERS (6) at once, the server's memory every 30 s.
 # Each run has a database of its own, dropped at the end.
-# TODO(#9): a lifecycle sends about 350 statements (17 a request: session, user, sight,
-# locks, dates); on two cores that holds it near 20 lifecycles/s against the 55 aimed at.
+# TODO(#9): a lifecycle still sends about 220 statements (a decision about 14: session and
+# user, sight, seats, lock, seats again under the lock, dates, notice, audit) and spends
+# some 60 ms of CPU (two thirds in PostgreSQL); on two cores that holds it near 24
+# lifecycles/s against the 55 aimed at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +42,12 @@ for _ in $(seq 1 120); do
 done
 
 case "$mode" in
-    lifecycle)
-        ./target/release/examples/load lifecycle "$base" "${BENCH_SECONDS:-30}" "${WORKERS:-4}"
+    lifecycle | decisions)
+        if [ "$mode" = lifecycle ]; then
+            ./target/release/examples/load lifecycle "$base" "${BENCH_SECONDS:-30}" "${WORKERS:-4}"
+        else
+            ./target/release/examples/load decisions "$base" "${APPROVALS:-100}" "${WORKERS:-4}"
+        fi
         kill "$server"; wait "$server" 2>/dev/null || true; server=""
         echo
         echo "pgbench, tpcb-like, 2 clients, ${BENCH_SECONDS:-30} s, on the same server:"
@@ -51,7 +60,7 @@ case "$mode" in
     soak)
         ./target/release/examples/load soak "$base" "${SOAK_SECONDS:-600}" "${WORKERS:-6}" "$server"
         ;;
-    *) echo "usage: $0 lifecycle|soak" >&2; exit 2 ;;
+    *) echo "usage: $0 lifecycle|decisions|soak" >&2; exit 2 ;;
 esac
 if grep -q ' ERROR ' "$work/server.log"; then
     echo "the server logged errors:" >&2

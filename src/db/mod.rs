@@ -27,10 +27,7 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         sqlx::Postgres::create_database(database_url).await?;
     }
     // Short queries throughout: compiling them (JIT) costs more than it saves.
-    // Every query of the service stays prepared on each connection (about 150 of them).
-    let options = PgConnectOptions::from_str(database_url)?
-        .options([("jit", "off")])
-        .statement_cache_capacity(250);
+    let options = PgConnectOptions::from_str(database_url)?.options([("jit", "off")]);
     // A pooled connection is not pinged before each use (a round trip on every acquire): one
     // broken by a database restart fails its next statement, which answers 503, and is
     // replaced.
