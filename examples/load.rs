@@ -437,7 +437,8 @@ async fn decisions(base: String, per_worker: u64, workers: usize) -> Result<()> 
     let setup = Arc::new(Stats::default());
     let mut tasks = Vec::new();
     for (w, crew) in crews.iter().enumerate() {
-        let (crew, setup, files, route) = (crew.clone(), setup.clone(), files.clone(), route.clone());
+        let (crew, setup, files, route) =
+            (crew.clone(), setup.clone(), files.clone(), route.clone());
         tasks.push(tokio::spawn(async move {
             let mut ready = Vec::new();
             for n in 1..=per_worker {
