@@ -56,10 +56,17 @@ async fn main() -> anyhow::Result<()> {
         .bind(&login)
         .fetch_one(&pool)
         .await?;
-    let actor = db::users::load_signed_in(&pool, user_id)
+    let user = db::accounts::user(&pool, user_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no user {login}"))?
-        .actor;
+        .ok_or_else(|| anyhow::anyhow!("no user {login}"))?;
+    let actor = Actor {
+        user_id: user.id,
+        organisation_id: user.organisation_id,
+        full_name: user.full_name,
+        rights: user.rights,
+        is_head: user.is_head,
+        is_admin: user.is_admin,
+    };
     let ceiling = Arc::new(Ceiling { pool, actor });
     let app =
         Router::new()

@@ -67,6 +67,15 @@ impl Stats {
             .push(took);
     }
 
+    /// How many requests of `kind` were answered.
+    fn count(&self, kind: &str) -> usize {
+        self.latencies
+            .lock()
+            .expect("stats")
+            .get(kind)
+            .map_or(0, Vec::len)
+    }
+
     fn fail(&self, what: String) {
         let mut failures = self.failures.lock().expect("stats");
         if failures.len() < 20 {
@@ -408,12 +417,7 @@ async fn lifecycles(base: String, seconds: u64, workers: usize) -> Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let lifecycles = done.load(Ordering::Relaxed);
-    let decisions = stats
-        .latencies
-        .lock()
-        .expect("stats")
-        .get("decision")
-        .map_or(0, Vec::len);
+    let decisions = stats.count("decision");
     println!(
         "{workers} параллельно, {elapsed:.1} с: {lifecycles} согласований ({:.1}/с), {decisions} решений ({:.1}/с), ошибок 5xx: {}",
         lifecycles as f64 / elapsed,
@@ -476,12 +480,7 @@ async fn decisions(base: String, per_worker: u64, workers: usize) -> Result<()> 
         task.await.map_err(|e| e.to_string())?;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let decisions = stats
-        .latencies
-        .lock()
-        .expect("stats")
-        .get("decision")
-        .map_or(0, Vec::len);
+    let decisions = stats.count("decision");
     println!(
         "{workers} параллельно, только решения, {elapsed:.1} с: {decisions} решений ({:.1}/с), ошибок 5xx: {}",
         decisions as f64 / elapsed,

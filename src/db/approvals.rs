@@ -80,13 +80,21 @@ pub struct ParticipantRow {
 impl ParticipantRow {
     /// The participant as the lifecycle rules see it.
     pub fn seat(&self) -> Seat {
-        Seat {
-            participant_id: self.id,
-            step: self.step,
-            is_mandatory: self.is_mandatory,
-            is_final: self.is_final,
-            decision: self.decision.as_deref().and_then(Decision::from_db),
-            open_mandatory_actions: self.open_mandatory_actions.clone(),
+        SeatState::from(self).seat()
+    }
+}
+
+impl From<&ParticipantRow> for SeatState {
+    fn from(p: &ParticipantRow) -> Self {
+        SeatState {
+            id: p.id,
+            step: p.step,
+            organisation_id: p.organisation_id,
+            organisation_name: p.organisation_name.clone(),
+            is_mandatory: p.is_mandatory,
+            is_final: p.is_final,
+            decision: p.decision.clone(),
+            open_mandatory_actions: p.open_mandatory_actions.clone(),
         }
     }
 }

@@ -56,7 +56,7 @@ pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<L
 /// never reads them does not make every page slower.
 pub const UNREAD_COUNTED_UP_TO: i64 = 100;
 
-/// A user's row as the signed-in user's loads read it.
+/// A user's row as a session's load reads it.
 struct UserRow {
     id: i64,
     login: String,
@@ -72,6 +72,11 @@ struct UserRow {
     password_changed_at: Option<DateTime<Utc>>,
     last_seen_at: Option<DateTime<Utc>>,
     unread: i64,
+    /// Whether the user may still work (not blocked).
+    active: bool,
+    /// The session's sign-in and seen times.
+    signed_in_ms: Option<i64>,
+    seen_ms: Option<i64>,
 }
 
 impl From<UserRow> for SignedIn {
@@ -99,29 +104,6 @@ impl From<UserRow> for SignedIn {
     }
 }
 
-/// Loads an active (not blocked) user.
-pub async fn load_signed_in(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<SignedIn>> {
-    let row = sqlx::query_as!(
-        UserRow,
-        r#"
-        SELECT u.id, u.login, u.full_name, u.organisation_id, o.short_name AS organisation_name,
-               u.can_create, u.can_participate, u.can_view, u.can_view_public,
-               u.is_head, u.is_admin, u.password_changed_at, u.last_seen_at,
-               (SELECT count(*) FROM (
-                    SELECT 1 FROM notifications n
-                    WHERE n.user_id = u.id AND n.read_at IS NULL
-                    LIMIT $2) AS counted) AS "unread!"
-        FROM users u JOIN organisations o ON o.id = u.organisation_id
-        WHERE u.id = $1 AND u.blocked_at IS NULL
-        "#,
-        user_id,
-        UNREAD_COUNTED_UP_TO
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(SignedIn::from))
-}
-
 /// A live web session with the user it belongs to.
 #[derive(Debug)]
 pub struct SessionUser {
@@ -142,7 +124,8 @@ pub async fn load_for_session(
     keys: [&str; 3],
 ) -> sqlx::Result<Option<SessionUser>> {
     let [user_key, signed_in_key, seen_key] = keys;
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        UserRow,
         r#"
         WITH session AS (
             SELECT convert_from(data, 'UTF8')::jsonb AS data FROM sessions
@@ -174,22 +157,7 @@ pub async fn load_for_session(
         active: r.active,
         signed_in_ms: r.signed_in_ms,
         seen_ms: r.seen_ms,
-        user: SignedIn::from(UserRow {
-            id: r.id,
-            login: r.login,
-            full_name: r.full_name,
-            organisation_id: r.organisation_id,
-            organisation_name: r.organisation_name,
-            can_create: r.can_create,
-            can_participate: r.can_participate,
-            can_view: r.can_view,
-            can_view_public: r.can_view_public,
-            is_head: r.is_head,
-            is_admin: r.is_admin,
-            password_changed_at: r.password_changed_at,
-            last_seen_at: r.last_seen_at,
-            unread: r.unread,
-        }),
+        user: SignedIn::from(r),
     }))
 }
 
