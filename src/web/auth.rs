@@ -65,6 +65,12 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .insert(SEEN_KEY, now_ms)
                 .await
                 .map_err(AppError::from)?;
+            // Ended in between (signed out in another tab): tower-sessions would start an
+            // empty session in its place; end this request's instead.
+            if session.id() != Some(session_id) {
+                let _ = session.flush().await;
+                return Err(AppError::Unauthenticated);
+            }
         }
         let user = found.user;
         let now = state.clock.now();
