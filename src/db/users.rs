@@ -51,58 +51,9 @@ pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<L
     .await
 }
 
-/// Loads an active (not blocked) user for a request.
 /// Unread notices are counted up to this many: the bell shows «99+» beyond, and a user who
 /// never reads them does not make every page slower.
 pub const UNREAD_COUNTED_UP_TO: i64 = 100;
-
-/// A user's row as a session's load reads it.
-struct UserRow {
-    id: i64,
-    login: String,
-    full_name: String,
-    organisation_id: i64,
-    organisation_name: String,
-    can_create: bool,
-    can_participate: bool,
-    can_view: bool,
-    can_view_public: bool,
-    is_head: bool,
-    is_admin: bool,
-    password_changed_at: Option<DateTime<Utc>>,
-    last_seen_at: Option<DateTime<Utc>>,
-    unread: i64,
-    /// Whether the user may still work (not blocked).
-    active: bool,
-    /// The session's sign-in and seen times.
-    signed_in_ms: Option<i64>,
-    seen_ms: Option<i64>,
-}
-
-impl From<UserRow> for SignedIn {
-    fn from(r: UserRow) -> Self {
-        SignedIn {
-            actor: Actor {
-                user_id: r.id,
-                organisation_id: r.organisation_id,
-                full_name: r.full_name,
-                rights: Rights {
-                    create: r.can_create,
-                    participate: r.can_participate,
-                    view: r.can_view,
-                    view_public: r.can_view_public,
-                },
-                is_head: r.is_head,
-                is_admin: r.is_admin,
-            },
-            login: r.login,
-            organisation_name: r.organisation_name,
-            unread_notifications: r.unread,
-            password_changed_at: r.password_changed_at,
-            last_seen_at: r.last_seen_at,
-        }
-    }
-}
 
 /// A live web session with the user it belongs to.
 #[derive(Debug)]
@@ -124,8 +75,7 @@ pub async fn load_for_session(
     keys: [&str; 3],
 ) -> sqlx::Result<Option<SessionUser>> {
     let [user_key, signed_in_key, seen_key] = keys;
-    let row = sqlx::query_as!(
-        UserRow,
+    let row = sqlx::query!(
         r#"
         WITH session AS (
             SELECT convert_from(data, 'UTF8')::jsonb AS data FROM sessions
@@ -154,10 +104,29 @@ pub async fn load_for_session(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| SessionUser {
+        user: SignedIn {
+            actor: Actor {
+                user_id: r.id,
+                organisation_id: r.organisation_id,
+                full_name: r.full_name,
+                rights: Rights {
+                    create: r.can_create,
+                    participate: r.can_participate,
+                    view: r.can_view,
+                    view_public: r.can_view_public,
+                },
+                is_head: r.is_head,
+                is_admin: r.is_admin,
+            },
+            login: r.login,
+            organisation_name: r.organisation_name,
+            unread_notifications: r.unread,
+            password_changed_at: r.password_changed_at,
+            last_seen_at: r.last_seen_at,
+        },
         active: r.active,
         signed_in_ms: r.signed_in_ms,
         seen_ms: r.seen_ms,
-        user: SignedIn::from(r),
     }))
 }
 

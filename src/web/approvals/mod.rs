@@ -61,8 +61,6 @@ pub struct Layout {
     pub user_name: String,
     pub organisation_name: String,
     pub unread: i64,
-    /// The unread count as the bell shows it: «99+» when there are more.
-    pub unread_badge: String,
     pub is_admin: bool,
     pub is_head: bool,
 }
@@ -73,13 +71,39 @@ impl Layout {
             user_name: user.actor.full_name.clone(),
             organisation_name: user.organisation_name.clone(),
             unread: user.unread_notifications,
-            unread_badge: if user.unread_notifications >= db::users::UNREAD_COUNTED_UP_TO {
-                format!("{}+", db::users::UNREAD_COUNTED_UP_TO - 1)
-            } else {
-                user.unread_notifications.to_string()
-            },
             is_admin: user.actor.is_admin,
             is_head: user.actor.is_head,
         }
+    }
+
+    /// The unread count as the bell shows it: «99+» when there are more.
+    pub fn unread_badge(&self) -> String {
+        if self.unread >= db::users::UNREAD_COUNTED_UP_TO {
+            format!("{}+", db::users::UNREAD_COUNTED_UP_TO - 1)
+        } else {
+            self.unread.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bell_counts_up_to_ninety_nine_and_then_says_more() {
+        let layout = |unread| Layout {
+            user_name: String::new(),
+            organisation_name: String::new(),
+            unread,
+            is_admin: false,
+            is_head: false,
+        };
+        assert_eq!(layout(0).unread_badge(), "0");
+        assert_eq!(layout(99).unread_badge(), "99");
+        assert_eq!(
+            layout(db::users::UNREAD_COUNTED_UP_TO).unread_badge(),
+            "99+"
+        );
     }
 }
