@@ -2,7 +2,7 @@
 //! from them: arrival for a decision, deadline tomorrow, overdue. Called inside each event's
 //! transaction, and by the background task as days pass.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -12,7 +12,7 @@ use crate::{
     db::{
         self,
         notifications::Notice,
-        schedule::{ActionRow, ActionUpdates, DeadlineRow, SeatRow, SeatUpdates},
+        schedule::{ActionUpdates, DeadlineRow, SeatRow, SeatUpdates},
     },
     domain::{
         dates::{TermBasis, add_days},
@@ -34,14 +34,6 @@ pub async fn refresh(
 ) -> sqlx::Result<()> {
     let today = moscow_date(now);
     let seats = db::schedule::seats(conn, approval_ids, today).await?;
-    let actions = db::schedule::actions(conn, approval_ids).await?;
-    let mut actions_of: HashMap<i64, Vec<&ActionRow>> = HashMap::new();
-    for action in &actions {
-        actions_of
-            .entry(action.participant_id)
-            .or_default()
-            .push(action);
-    }
 
     let mut seat_updates = SeatUpdates::default();
     let mut action_updates = ActionUpdates::default();
@@ -50,16 +42,12 @@ pub async fn refresh(
         let Some(launched_at) = approval[0].launched_at else {
             continue;
         };
-        let inputs: Vec<SeatInput> = approval
-            .iter()
-            .map(|row| seat_input(row, actions_of.get(&row.id).map_or(&[][..], Vec::as_slice)))
-            .collect();
+        let inputs: Vec<SeatInput> = approval.iter().map(seat_input).collect();
         let computed = schedule::compute(moscow_date(launched_at), today, &inputs);
         for (row, dates) in approval.iter().zip(&computed.seats) {
             collect_seat(row, dates, &mut seat_updates);
             notices.extend(notices_for(row, dates, today));
-            let own = actions_of.get(&row.id).map_or(&[][..], Vec::as_slice);
-            for (action, action_dates) in own.iter().zip(&dates.actions) {
+            for (action, action_dates) in row.actions.iter().zip(&dates.actions) {
                 let rule = action_dates.expected_end_rule;
                 let new = (
                     Some(action_dates.planned_end),
@@ -105,14 +93,15 @@ pub async fn refresh(
     Ok(())
 }
 
-fn seat_input(row: &SeatRow, actions: &[&ActionRow]) -> SeatInput {
+fn seat_input(row: &SeatRow) -> SeatInput {
     SeatInput {
         step: row.step,
         days: row.term_days,
         basis: TermBasis::from_db(&row.term_basis).unwrap_or(TermBasis::Launch),
         is_mandatory: row.is_mandatory,
         decided_on: row.decided_at.map(moscow_date),
-        actions: actions
+        actions: row
+            .actions
             .iter()
             .map(|a| ActionInput {
                 days: a.term_days,
@@ -263,7 +252,7 @@ pub async fn refresh_stale(
     let today = moscow_date(now);
     let mut refreshed = 0;
     loop {
-        let mut tx = pool.begin().await?;
+        let mut tx = db::begin(pool).await?;
         let ids = db::schedule::lock_never_computed(&mut tx, BATCH).await?;
         if ids.is_empty() {
             tx.commit().await?;
@@ -274,7 +263,7 @@ pub async fn refresh_stale(
         refreshed += ids.len();
     }
 
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     if !db::schedule::claim_day(&mut tx, today, now).await? {
         tx.commit().await?;
         return Ok(refreshed);

@@ -177,7 +177,7 @@ pub async fn create_draft(
                 .into(),
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     if let Some(token) = submission {
         // A second post waits here for the first to commit, then finds its draft.
         if !db::approvals::claim_submission(&mut tx, actor.user_id, token, now).await? {
@@ -240,7 +240,7 @@ pub async fn create_repeat(
     request: &RepeatRequest<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     // Lock first, then read in a statement of its own: a start that waited for the lock
     // sees the repeat the other one committed.
     db::approvals::lock(&mut tx, request.primary_id)
@@ -298,7 +298,7 @@ pub async fn update_draft(
     fields: &ApprovalFields,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     db::approvals::update_fields(&mut tx, approval_id, fields, actor.user_id, now).await?;
     db::audit::record(
@@ -322,7 +322,7 @@ pub async fn delete_draft(
     initiator_org_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     db::audit::record(
         &mut tx,
@@ -362,7 +362,7 @@ pub async fn add_folder_documents(
         uploads,
         submission,
     } = posted;
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     if let Some(token) = submission {
         // The same form posted again (a double click): its files are in already.
@@ -405,7 +405,7 @@ pub async fn remove_folder_document(
     document_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     let doc = db::documents::find(&mut tx, approval_id, document_id)
         .await?
@@ -471,7 +471,7 @@ pub async fn add_signatures(
     signatures: &[SignatureUpload],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     let doc = db::documents::find(&mut tx, approval_id, document_id)
         .await?
@@ -509,7 +509,7 @@ pub async fn remove_signature(
     signature_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     let signature = db::signatures::find(&mut tx, approval_id, document_id, signature_id)
         .await?
@@ -538,7 +538,7 @@ pub async fn launch(
     now: DateTime<Utc>,
     mail: Option<&str>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     let before = lock_draft(&mut tx, actor, approval_id, initiator_org_id).await?;
     let obstacles = launch_obstacles(&mut tx, approval_id).await?;
     if !obstacles.is_empty() {
@@ -635,7 +635,7 @@ pub async fn decide(
             "При отказе комментарий обязателен.".into(),
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     let before = db::approvals::lock(&mut tx, approval_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -768,7 +768,8 @@ pub struct ActionCompletion<'a> {
     pub uploads: &'a [Upload],
 }
 
-/// Marks a participant's action done, with a comment and result documents.
+/// Marks a participant's action done, with a comment and result documents; returns the
+/// participant whose action it was.
 pub async fn complete_action(
     pool: &PgPool,
     actor: &Actor,
@@ -776,13 +777,13 @@ pub async fn complete_action(
     completion: &ActionCompletion<'_>,
     now: DateTime<Utc>,
     mail: Option<&str>,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let ActionCompletion {
         action_id,
         comment,
         uploads,
     } = *completion;
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     let status = db::approvals::lock(&mut tx, approval_id)
         .await?
         .ok_or(AppError::NotFound)?
@@ -828,5 +829,5 @@ pub async fn complete_action(
     note_change(&mut tx, approval_id, actor, now, "action_done", &details).await?;
     dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(action.participant_id)
 }

@@ -35,8 +35,21 @@ pub struct ApprovalRow {
     pub repeat_id: Option<i64>,
     pub repeat_number: Option<String>,
     pub author_name: String,
-    /// Organisations taking part in the approval's route.
+    /// The participants of the approval's route, by id ...
+    pub participant_ids: Vec<i64>,
+    /// ... and the organisation of each, side by side.
     pub participant_org_ids: Vec<i64>,
+}
+
+impl ApprovalRow {
+    /// The organisation of one of the approval's participants.
+    pub fn organisation_of(&self, participant_id: i64) -> Option<i64> {
+        let at = self
+            .participant_ids
+            .iter()
+            .position(|&id| id == participant_id)?;
+        self.participant_org_ids.get(at).copied()
+    }
 }
 
 /// The editable fields of an approval.
@@ -198,8 +211,10 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
                a.primary_approval_id, p.number AS "primary_number?",
                r.id AS "repeat_id?", r.number AS "repeat_number?",
                u.full_name AS author_name,
-               ARRAY(SELECT DISTINCT ap.organisation_id FROM approval_participants ap
-                     WHERE ap.approval_id = a.id) AS "participant_org_ids!"
+               ARRAY(SELECT ap.id FROM approval_participants ap
+                     WHERE ap.approval_id = a.id ORDER BY ap.id) AS "participant_ids!",
+               ARRAY(SELECT ap.organisation_id FROM approval_participants ap
+                     WHERE ap.approval_id = a.id ORDER BY ap.id) AS "participant_org_ids!"
         FROM approvals a
         JOIN organisations o ON o.id = a.initiator_org_id
         JOIN users u ON u.id = a.last_changed_by

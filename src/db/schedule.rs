@@ -1,7 +1,8 @@
 //! The stored dates of running approvals, read and written many approvals at a time.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgConnection;
+use serde::Deserialize;
+use sqlx::{PgConnection, types::Json};
 
 /// A participant with its term, decision and the dates stored for it.
 #[derive(Debug, Clone)]
@@ -24,13 +25,14 @@ pub struct SeatRow {
     pub is_overdue: bool,
     /// Whether the approval's dates were last computed for the day asked about.
     pub dates_current: bool,
+    /// The participant's actions, by position.
+    pub actions: Json<Vec<ActionRow>>,
 }
 
 /// An action with its term, completion and stored dates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ActionRow {
     pub id: i64,
-    pub participant_id: i64,
     pub term_days: i32,
     pub done_at: Option<DateTime<Utc>>,
     pub planned_end: Option<NaiveDate>,
@@ -39,9 +41,9 @@ pub struct ActionRow {
     pub deadline: Option<NaiveDate>,
 }
 
-/// Participants of the approvals, by approval, step and position. Each approval is looked
-/// up by itself (the ids joined, the step read by key), so that the plan stays a walk down
-/// indexes however many approvals there are.
+/// Participants of the approvals with their actions, by approval, step and position. Each
+/// approval is looked up by itself (the ids joined, the step read by key), so that the plan
+/// stays a walk down indexes however many approvals there are.
 pub async fn seats(
     conn: &mut PgConnection,
     approval_ids: &[i64],
@@ -55,7 +57,12 @@ pub async fn seats(
                (SELECT s.position FROM approval_steps s WHERE s.id = p.step_id) AS "step!",
                p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
                p.expected_start, p.expected_start_lag, p.expected_end, p.expected_end_lag,
-               p.deadline, p.is_overdue, a.dates_as_of = $2 AS "dates_current!"
+               p.deadline, p.is_overdue, a.dates_as_of = $2 AS "dates_current!",
+               COALESCE((SELECT json_agg(t ORDER BY t.position, t.id) FROM (
+                   SELECT t.id, t.position, t.term_days, t.done_at, t.planned_end,
+                          t.expected_end, t.expected_end_lag, t.deadline
+                   FROM approval_actions t WHERE t.participant_id = p.id) AS t), '[]')
+                   AS "actions!: Json<Vec<ActionRow>>"
         FROM unnest($1::bigint[]) AS wanted(id)
         JOIN approvals a ON a.id = wanted.id
         JOIN approval_participants p ON p.approval_id = a.id
@@ -63,27 +70,6 @@ pub async fn seats(
         "#,
         approval_ids,
         today
-    )
-    .fetch_all(conn)
-    .await
-}
-
-/// Actions of the approvals' participants, by participant and position.
-pub async fn actions(
-    conn: &mut PgConnection,
-    approval_ids: &[i64],
-) -> sqlx::Result<Vec<ActionRow>> {
-    sqlx::query_as!(
-        ActionRow,
-        r#"
-        SELECT t.id, t.participant_id, t.term_days, t.done_at, t.planned_end, t.expected_end,
-               t.expected_end_lag, t.deadline
-        FROM unnest($1::bigint[]) AS wanted(id)
-        JOIN approval_participants p ON p.approval_id = wanted.id
-        JOIN approval_actions t ON t.participant_id = p.id
-        ORDER BY t.participant_id, t.position, t.id
-        "#,
-        approval_ids
     )
     .fetch_all(conn)
     .await

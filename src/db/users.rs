@@ -52,7 +52,8 @@ pub async fn find_for_login(pool: &PgPool, login: &str) -> sqlx::Result<Option<L
 }
 
 /// Unread notices are counted up to this many: the bell shows «99+» beyond, and a user who
-/// never reads them does not make every page slower.
+/// never reads them does not make every page slower. Written out in the session's statement
+/// too, where a parameter would make PostgreSQL plan it anew for each request.
 pub const UNREAD_COUNTED_UP_TO: i64 = 100;
 
 /// A live web session with the user it belongs to.
@@ -87,16 +88,15 @@ pub async fn load_for_session(
                (SELECT count(*) FROM (
                     SELECT 1 FROM notifications n
                     WHERE n.user_id = u.id AND n.read_at IS NULL
-                    LIMIT $2) AS counted) AS "unread!",
+                    LIMIT 100 /* UNREAD_COUNTED_UP_TO */) AS counted) AS "unread!",
                u.blocked_at IS NULL AS "active!",
-               (s.data ->> $4)::bigint AS signed_in_ms,
-               (s.data ->> $5)::bigint AS seen_ms
+               (s.data ->> $3)::bigint AS signed_in_ms,
+               (s.data ->> $4)::bigint AS seen_ms
         FROM session s
-        JOIN users u ON u.id = (s.data ->> $3)::bigint
+        JOIN users u ON u.id = (s.data ->> $2)::bigint
         JOIN organisations o ON o.id = u.organisation_id
         "#,
         session_id,
-        UNREAD_COUNTED_UP_TO,
         user_key,
         signed_in_key,
         seen_key

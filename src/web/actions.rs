@@ -109,15 +109,6 @@ pub async fn complete(
     multipart: Multipart,
 ) -> AppResult<Redirect> {
     load_visible(&state, &user, id).await?;
-    let mut conn = state.db.acquire().await?;
-    let action = db::approvals::find_action(&mut conn, id, action_id, state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(conn);
-    let participants_url = format!(
-        "/approvals/{id}/participants/{}/actions",
-        action.participant_id
-    );
 
     let mut posted = read_form(&state, multipart).await?;
     let uploads = std::mem::take(&mut posted.uploads);
@@ -129,7 +120,7 @@ pub async fn complete(
         uploads: &uploads,
     };
     let mail = state.config.mail_link_base();
-    workflow::complete_action(
+    let participant_id = workflow::complete_action(
         &state.db,
         &user.actor,
         id,
@@ -138,5 +129,7 @@ pub async fn complete(
         mail,
     )
     .await?;
-    Ok(Redirect::to(&participants_url))
+    Ok(Redirect::to(&format!(
+        "/approvals/{id}/participants/{participant_id}/actions"
+    )))
 }

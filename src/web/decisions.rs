@@ -49,18 +49,42 @@ async fn load_decidable(
         .find(|p| p.id == participant_id)
         .ok_or(AppError::NotFound)?
         .clone();
-    if !user.actor.may_decide_for(participant.organisation_id) {
-        return Err(AppError::Forbidden(
-            "Принимать решение может только сотрудник организации-участника \
-             с правом «Участвовать в согласованиях»."
-                .into(),
-        ));
-    }
+    check_right(user, participant.organisation_id)?;
     let status = Status::from_db(&visible.approval.status).unwrap_or(Status::Draft);
     let seats: Vec<_> = participants.iter().map(SeatState::seat).collect();
     lifecycle::may_decide(status, &seats, participant_id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
     Ok((visible, participant))
+}
+
+/// Checks sight (404), the participant (404) and the right (403) from the approval alone:
+/// what a decision is posted after. Whether it is the participant's turn (409) is checked
+/// when the decision is stored.
+async fn load_for_posting(
+    state: &AppState,
+    user: &SignedIn,
+    id: i64,
+    participant_id: i64,
+) -> AppResult<Visible> {
+    let visible = load_visible(state, user, id).await?;
+    let organisation_id = visible
+        .approval
+        .organisation_of(participant_id)
+        .ok_or(AppError::NotFound)?;
+    check_right(user, organisation_id)?;
+    Ok(visible)
+}
+
+fn check_right(user: &SignedIn, organisation_id: i64) -> AppResult<()> {
+    if user.actor.may_decide_for(organisation_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Принимать решение может только сотрудник организации-участника \
+             с правом «Участвовать в согласованиях»."
+                .into(),
+        ))
+    }
 }
 
 fn page(
@@ -100,7 +124,7 @@ pub async fn submit(
     Path((id, participant_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let (visible, participant) = load_decidable(&state, &user, id, participant_id).await?;
+    load_for_posting(&state, &user, id, participant_id).await?;
 
     let mut posted = read_form(&state, multipart).await?;
     let uploads = std::mem::take(&mut posted.uploads);
@@ -108,18 +132,16 @@ pub async fn submit(
     let comment = posted.field("comment").trim().to_owned();
     let decision = match posted.field("decision") {
         "approve" => Decision::Approved,
+        "refuse" if comment.is_empty() => {
+            let error = "При отказе укажите причину в поле «Комментарий».";
+            return refused_form(&state, &user, (id, participant_id), comment, error).await;
+        }
         "refuse" => Decision::Refused,
         _ => {
-            let errors = vec!["Выберите решение: «Согласовать» или «Отказать».".to_owned()];
-            let html = page(&user, &visible, &participant, comment, errors).render()?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+            let error = "Выберите решение: «Согласовать» или «Отказать».";
+            return refused_form(&state, &user, (id, participant_id), comment, error).await;
         }
     };
-    if decision == Decision::Refused && comment.is_empty() {
-        let errors = vec!["При отказе укажите причину в поле «Комментарий».".to_owned()];
-        let html = page(&user, &visible, &participant, comment, errors).render()?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
-    }
 
     let input = DecisionInput {
         participant_id,
@@ -130,4 +152,24 @@ pub async fn submit(
     let mail = state.config.mail_link_base();
     workflow::decide(&state.db, &user.actor, id, &input, state.clock.now(), mail).await?;
     Ok(Redirect::to(&format!("/approvals/{id}")).into_response())
+}
+
+/// The form again with what was typed and why it was not taken.
+async fn refused_form(
+    state: &AppState,
+    user: &SignedIn,
+    (id, participant_id): (i64, i64),
+    comment: String,
+    error: &str,
+) -> AppResult<Response> {
+    let (visible, participant) = load_decidable(state, user, id, participant_id).await?;
+    let html = page(
+        user,
+        &visible,
+        &participant,
+        comment,
+        vec![error.to_owned()],
+    )
+    .render()?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }

@@ -77,6 +77,42 @@ async fn launch_tells_step_one_and_the_bell_counts_until_read() {
 }
 
 #[tokio::test]
+async fn the_bell_counts_unread_notices_up_to_99_and_then_shows_99_plus() {
+    let app = TestApp::spawn().await;
+    let id = app.launched_approval().await;
+    let kga = app.login("kga").await;
+    let add_unread = |from: i32, to: i32| {
+        sqlx::query!(
+            r#"
+            INSERT INTO notifications (user_id, approval_id, kind, message, dedupe_key, created_at)
+            SELECT u.id, $1, 'arrived', 'Уведомление ' || n, 'bell:' || n, now()
+            FROM users u, generate_series($2::int, $3::int) AS n WHERE u.login = 'kga'
+            "#,
+            id,
+            from,
+            to
+        )
+        .execute(&app.db)
+    };
+    // One arrived at launch; 98 more make 99.
+    add_unread(2, 99).await.expect("notices");
+    assert_eq!(
+        texts(&kga.page("/approvals").await, "a.bell .badge"),
+        ["99"]
+    );
+    add_unread(100, 100).await.expect("notices");
+    assert_eq!(
+        texts(&kga.page("/approvals").await, "a.bell .badge"),
+        ["99+"]
+    );
+    add_unread(101, 250).await.expect("notices");
+    assert_eq!(
+        texts(&kga.page("/approvals").await, "a.bell .badge"),
+        ["99+"]
+    );
+}
+
+#[tokio::test]
 async fn step_two_decisions_and_completion_tell_the_right_people() {
     let app = TestApp::spawn().await;
     let id = app.approval_waiting_for_gati().await;
