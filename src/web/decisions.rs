@@ -57,22 +57,21 @@ async fn load_decidable(
     Ok((visible, participant))
 }
 
-/// Checks sight (404), the participant (404) and the right (403) from the approval alone:
-/// what a decision is posted after. Whether it is the participant's turn (409) is checked
+/// Checks sight (404), the participant (404) and the right (403) from the approval alone,
+/// before a posted decision is read. Whether it is the participant's turn (409) is checked
 /// when the decision is stored.
-async fn load_for_posting(
+async fn check_may_post(
     state: &AppState,
     user: &SignedIn,
     id: i64,
     participant_id: i64,
-) -> AppResult<Visible> {
+) -> AppResult<()> {
     let visible = load_visible(state, user, id).await?;
     let organisation_id = visible
         .approval
         .organisation_of(participant_id)
         .ok_or(AppError::NotFound)?;
-    check_right(user, organisation_id)?;
-    Ok(visible)
+    check_right(user, organisation_id)
 }
 
 fn check_right(user: &SignedIn, organisation_id: i64) -> AppResult<()> {
@@ -124,7 +123,7 @@ pub async fn submit(
     Path((id, participant_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    load_for_posting(&state, &user, id, participant_id).await?;
+    check_may_post(&state, &user, id, participant_id).await?;
 
     let mut posted = read_form(&state, multipart).await?;
     let uploads = std::mem::take(&mut posted.uploads);

@@ -1,9 +1,9 @@
 //! The approval lifecycle from draft to the final decision.
 
-use reqwest::StatusCode;
+use reqwest::{StatusCode, multipart};
 use scraper::Html;
 
-use crate::helpers::{STEP_ONE, TestApp, sample, texts};
+use crate::helpers::{STEP_ONE, TestApp, count, sample, texts};
 
 #[tokio::test]
 async fn an_approval_goes_from_draft_to_approved_when_gati_approves() {
@@ -180,6 +180,38 @@ async fn gati_cannot_decide_before_step_one_is_done() {
         1,
         "marked as not possible yet"
     );
+}
+
+#[tokio::test]
+async fn a_decision_posted_out_of_turn_with_a_document_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id = app.ready_draft(&rso).await;
+    rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
+    let gati = app.login("gati").await;
+    let participant = app.participant_of(id, "gati").await;
+    let order = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
+    let form = multipart::Form::new()
+        .text("decision", "approve")
+        .text("comment", "Ордер оформлен")
+        .part(
+            "files",
+            multipart::Part::bytes(order).file_name("Ордер.pdf"),
+        );
+
+    let response = gati
+        .post_multipart(
+            &format!("/approvals/{id}/participants/{participant}/decision"),
+            form,
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let decision_documents = format!("documents WHERE participant_id = {participant}");
+    assert_eq!(count(&app, &decision_documents).await, 0);
+    let decided =
+        format!("approval_participants WHERE approval_id = {id} AND decision IS NOT NULL");
+    assert_eq!(count(&app, &decided).await, 0);
 }
 
 #[tokio::test]
