@@ -185,9 +185,7 @@ async fn gati_cannot_decide_before_step_one_is_done() {
 #[tokio::test]
 async fn a_decision_posted_out_of_turn_with_a_document_stores_nothing() {
     let app = TestApp::spawn().await;
-    let rso = app.login("rso").await;
-    let id = app.ready_draft(&rso).await;
-    rso.post_form(&format!("/approvals/{id}/launch"), &[]).await;
+    let id = app.launched_approval().await;
     let gati = app.login("gati").await;
     let participant = app.participant_of(id, "gati").await;
     let order = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
