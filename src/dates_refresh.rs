@@ -252,7 +252,9 @@ pub async fn refresh_stale(
     let today = moscow_date(now);
     let mut refreshed = 0;
     loop {
-        let mut tx = db::begin(pool).await?;
+        // The batch's id lists run to thousands: these statements are planned for their
+        // values.
+        let mut tx = pool.begin().await?;
         let ids = db::schedule::lock_never_computed(&mut tx, BATCH).await?;
         if ids.is_empty() {
             tx.commit().await?;
@@ -263,7 +265,7 @@ pub async fn refresh_stale(
         refreshed += ids.len();
     }
 
-    let mut tx = db::begin(pool).await?;
+    let mut tx = pool.begin().await?;
     if !db::schedule::claim_day(&mut tx, today, now).await? {
         tx.commit().await?;
         return Ok(refreshed);

@@ -768,8 +768,16 @@ pub struct ActionCompletion<'a> {
     pub uploads: &'a [Upload],
 }
 
-/// Marks a participant's action done, with a comment and result documents; returns the
-/// participant whose action it was.
+/// The refusal of an action to someone outside the participant's deciding users.
+pub fn not_allowed_to_act() -> AppError {
+    AppError::Forbidden(
+        "Выполнять действия может только сотрудник организации-участника \
+         с правом «Участвовать в согласованиях»."
+            .into(),
+    )
+}
+
+/// Marks a participant's action done, with a comment and result documents.
 pub async fn complete_action(
     pool: &PgPool,
     actor: &Actor,
@@ -777,7 +785,7 @@ pub async fn complete_action(
     completion: &ActionCompletion<'_>,
     now: DateTime<Utc>,
     mail: Option<&str>,
-) -> AppResult<i64> {
+) -> AppResult<()> {
     let ActionCompletion {
         action_id,
         comment,
@@ -797,11 +805,7 @@ pub async fn complete_action(
         .find(|p| p.id == action.participant_id)
         .ok_or(AppError::NotFound)?;
     if !actor.may_decide_for(participant.organisation_id) {
-        return Err(AppError::Forbidden(
-            "Выполнять действия может только сотрудник организации-участника \
-             с правом «Участвовать в согласованиях»."
-                .into(),
-        ));
+        return Err(not_allowed_to_act());
     }
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     lifecycle::may_act(status_of(&status)?, &seats, participant.id)
@@ -829,5 +833,5 @@ pub async fn complete_action(
     note_change(&mut tx, approval_id, actor, now, "action_done", &details).await?;
     dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
     tx.commit().await?;
-    Ok(action.participant_id)
+    Ok(())
 }

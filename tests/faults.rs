@@ -13,7 +13,7 @@ use std::{
 
 use bytes::Bytes;
 use essk_approvals::{clock::Clock, db, seed, storage::Storage};
-use helpers::{TestApp, User, database_url_for, sample};
+use helpers::{TestApp, User, database_url_for, sample, stored_files};
 use reqwest::{StatusCode, multipart};
 use sqlx::PgPool;
 
@@ -78,28 +78,6 @@ fn free_port() -> u16 {
         .local_addr()
         .expect("address")
         .port()
-}
-
-/// Files under the storage directory, relative to it.
-fn stored_files(root: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(root).expect("inside").to_string_lossy();
-                found.push(relative.into_owned());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// A slow body of `chunks` MiB; `sent` counts the chunks handed over.
@@ -174,6 +152,7 @@ async fn a_server_killed_midway_loses_nothing_acknowledged_and_leaves_nothing_ha
         base: format!("http://127.0.0.1:{port}"),
         db: pool.clone(),
         clock: Clock::system(),
+        storage_dir: storage.clone(),
     };
 
     // Acknowledged work: a launched approval with its signed documents, one decision.
@@ -451,6 +430,7 @@ async fn the_server_rides_out_a_database_restart_with_503_pages_meanwhile() {
         base: format!("http://127.0.0.1:{port}"),
         db: pool.clone(),
         clock: Clock::system(),
+        storage_dir: storage.clone(),
     };
     let rso = app.login("rso").await;
     pool.close().await;

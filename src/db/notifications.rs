@@ -49,15 +49,16 @@ pub async fn notify(
         WITH approval AS (
             SELECT id, initiator_org_id FROM approvals WHERE id = $1
         ), recipients AS (
+            -- Two arms, so that each finds its users by organisation whatever the plan.
             SELECT u.id FROM users u, approval a
-            WHERE u.blocked_at IS NULL AND (
-                (u.organisation_id = a.initiator_org_id
-                    AND (u.can_create OR u.can_view OR u.is_head))
-                OR ($4 = 'involved' AND (u.can_participate OR u.can_view)
-                    AND u.organisation_id IN (
-                        SELECT organisation_id FROM approval_participants
-                        WHERE approval_id = a.id))
-            )
+            WHERE u.blocked_at IS NULL AND u.organisation_id = a.initiator_org_id
+                AND (u.can_create OR u.can_view OR u.is_head)
+            UNION
+            SELECT u.id FROM users u
+            WHERE $4 = 'involved' AND u.blocked_at IS NULL
+                AND (u.can_participate OR u.can_view)
+                AND u.organisation_id IN (
+                    SELECT organisation_id FROM approval_participants WHERE approval_id = $1)
         ), inserted AS (
             INSERT INTO notifications (user_id, approval_id, kind, message, dedupe_key, created_at)
             SELECT id, $1, $2, $3, $5, $6 FROM recipients

@@ -108,7 +108,21 @@ pub async fn complete(
     Path((id, action_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Redirect> {
-    load_visible(&state, &user, id).await?;
+    let visible = load_visible(&state, &user, id).await?;
+    let mut conn = state.db.acquire().await?;
+    let action = db::approvals::find_action(&mut conn, id, action_id, state.clock.today())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    // The right is checked before the form is read, so that no one else's documents are
+    // stored and checked only to be refused.
+    let organisation_id = visible
+        .approval
+        .organisation_of(action.participant_id)
+        .ok_or(AppError::NotFound)?;
+    if !user.actor.may_decide_for(organisation_id) {
+        return Err(workflow::not_allowed_to_act());
+    }
 
     let mut posted = read_form(&state, multipart).await?;
     let uploads = std::mem::take(&mut posted.uploads);
@@ -120,7 +134,7 @@ pub async fn complete(
         uploads: &uploads,
     };
     let mail = state.config.mail_link_base();
-    let participant_id = workflow::complete_action(
+    workflow::complete_action(
         &state.db,
         &user.actor,
         id,
@@ -130,6 +144,7 @@ pub async fn complete(
     )
     .await?;
     Ok(Redirect::to(&format!(
-        "/approvals/{id}/participants/{participant_id}/actions"
+        "/approvals/{id}/participants/{}/actions",
+        action.participant_id
     )))
 }

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub base: String,
     pub db: PgPool,
     pub clock: Clock,
+    /// Where the server keeps documents' bytes.
+    pub storage_dir: std::path::PathBuf,
 }
 
 pub fn database_url_for(name: &str) -> String {
@@ -85,6 +87,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             db: pool,
             clock,
+            storage_dir,
         }
     }
 
@@ -386,4 +389,26 @@ pub fn texts(html: &Html, selector: &str) -> Vec<String> {
             pieces.join(" ")
         })
         .collect()
+}
+
+/// Files under the storage directory, relative to it.
+pub fn stored_files(root: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("inside").to_string_lossy();
+                found.push(relative.into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
 }

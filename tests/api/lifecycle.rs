@@ -3,7 +3,7 @@
 use reqwest::{StatusCode, multipart};
 use scraper::Html;
 
-use crate::helpers::{STEP_ONE, TestApp, count, sample, texts};
+use crate::helpers::{STEP_ONE, TestApp, count, sample, stored_files, texts};
 
 #[tokio::test]
 async fn an_approval_goes_from_draft_to_approved_when_gati_approves() {
@@ -210,6 +210,47 @@ async fn a_decision_posted_out_of_turn_with_a_document_stores_nothing() {
     let decided =
         format!("approval_participants WHERE approval_id = {id} AND decision IS NOT NULL");
     assert_eq!(count(&app, &decided).await, 0);
+}
+
+#[tokio::test]
+async fn an_action_posted_by_someone_who_may_not_act_stores_no_document() {
+    let app = TestApp::spawn().await;
+    let id = app.launched_approval().await;
+    let action = sqlx::query_scalar!(
+        r#"
+        SELECT a.id FROM approval_actions a
+        JOIN approval_participants p ON p.id = a.participant_id
+        JOIN users u ON u.organisation_id = p.organisation_id
+        WHERE p.approval_id = $1 AND u.login = 'kio'
+        ORDER BY a.position LIMIT 1
+        "#,
+        id
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("КИО's action");
+    let stored_before = stored_files(&app.storage_dir);
+    // The initiator sees the approval but acts for no participant.
+    let rso = app.login("rso").await;
+    let form = multipart::Form::new().text("comment", "Выполнено").part(
+        "files",
+        multipart::Part::bytes(b"%PDF-1.4 not KIO's result".to_vec()).file_name("Акт.pdf"),
+    );
+
+    let response = rso
+        .post_multipart(&format!("/approvals/{id}/actions/{action}/complete"), form)
+        .await;
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        stored_files(&app.storage_dir),
+        stored_before,
+        "no bytes kept"
+    );
+    let documents = format!("documents WHERE action_id = {action}");
+    assert_eq!(count(&app, &documents).await, 0);
+    let done = format!("approval_actions WHERE id = {action} AND done_at IS NOT NULL");
+    assert_eq!(count(&app, &done).await, 0);
 }
 
 #[tokio::test]
