@@ -612,6 +612,15 @@ async fn apply_progress(
     Ok(())
 }
 
+/// The refusal of a decision to someone outside the participant's deciding users.
+pub fn not_allowed_to_decide() -> AppError {
+    AppError::Forbidden(
+        "Принимать решение может только сотрудник организации-участника \
+         с правом «Участвовать в согласованиях»."
+            .into(),
+    )
+}
+
 /// A participant's decision as posted.
 #[derive(Debug)]
 pub struct DecisionInput<'a> {
@@ -646,11 +655,7 @@ pub async fn decide(
         .ok_or(AppError::NotFound)?
         .clone();
     if !actor.may_decide_for(participant.organisation_id) {
-        return Err(AppError::Forbidden(
-            "Принимать решение может только сотрудник организации-участника \
-             с правом «Участвовать в согласованиях»."
-                .into(),
-        ));
+        return Err(not_allowed_to_decide());
     }
     let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
     lifecycle::may_decide(status_of(&before.status)?, &seats, participant.id)

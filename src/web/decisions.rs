@@ -78,11 +78,7 @@ fn check_right(user: &SignedIn, organisation_id: i64) -> AppResult<()> {
     if user.actor.may_decide_for(organisation_id) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "Принимать решение может только сотрудник организации-участника \
-             с правом «Участвовать в согласованиях»."
-                .into(),
-        ))
+        Err(workflow::not_allowed_to_decide())
     }
 }
 
