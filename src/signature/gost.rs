@@ -1,9 +1,14 @@
-//! GOST R 34.10-2012 signature verification on the published parameter sets, in plain
-//! big-integer arithmetic. Only public data passes through here, so nothing needs constant time.
+//! GOST R 34.10-2012 signature verification on the published parameter sets: scalars in plain
+//! big integers, the curve's points in fixed-width Montgomery arithmetic. Only public data
+//! passes through here, so nothing needs constant time.
 
 use std::sync::LazyLock;
 
 use const_oid::ObjectIdentifier;
+use crypto_bigint::{
+    Uint,
+    modular::runtime_mod::{DynResidue, DynResidueParams},
+};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
@@ -24,36 +29,6 @@ pub(crate) struct Curve {
 struct Affine {
     x: BigUint,
     y: BigUint,
-}
-
-/// A point in Jacobian coordinates (X/Z², Y/Z³); Z = 0 is the point at infinity.
-#[derive(Clone, Debug)]
-struct Jacobian {
-    x: BigUint,
-    y: BigUint,
-    z: BigUint,
-}
-
-impl Jacobian {
-    fn infinity() -> Jacobian {
-        Jacobian {
-            x: BigUint::one(),
-            y: BigUint::one(),
-            z: BigUint::zero(),
-        }
-    }
-
-    fn from_affine(point: &Affine) -> Jacobian {
-        Jacobian {
-            x: point.x.clone(),
-            y: point.y.clone(),
-            z: BigUint::one(),
-        }
-    }
-
-    fn is_infinity(&self) -> bool {
-        self.z.is_zero()
-    }
 }
 
 /// The published constants of one parameter set, as hexadecimal big-endian numbers.
@@ -273,79 +248,166 @@ impl Curve {
         left == right
     }
 
-    fn sub(&self, left: &BigUint, right: &BigUint) -> BigUint {
-        if left >= right {
-            left - right
+    /// k1·P1 + k2·P2, in the field arithmetic of the curve's size.
+    fn double_multiply(
+        &self,
+        k1: &BigUint,
+        p1: &Affine,
+        k2: &BigUint,
+        p2: &Affine,
+    ) -> Option<Affine> {
+        if self.coordinate_len == 32 {
+            Field::<4>::of(self).double_multiply(k1, p1, k2, p2)
         } else {
-            &self.p - (right - left)
+            Field::<8>::of(self).double_multiply(k1, p1, k2, p2)
+        }
+    }
+}
+
+/// The prime field of a curve in `L` 64-bit limbs, its elements kept in Montgomery form:
+/// multiplying never divides, which is where plain big integers spend their time.
+struct Field<const L: usize> {
+    params: DynResidueParams<L>,
+    a: Element<L>,
+}
+
+type Element<const L: usize> = DynResidue<L>;
+
+/// A point in Jacobian coordinates (X/Z², Y/Z³); Z = 0 is the point at infinity.
+#[derive(Clone, Copy, Debug)]
+struct Jacobian<const L: usize> {
+    x: Element<L>,
+    y: Element<L>,
+    z: Element<L>,
+}
+
+impl<const L: usize> Jacobian<L> {
+    fn is_infinity(&self) -> bool {
+        is_zero(&self.z)
+    }
+}
+
+fn is_zero<const L: usize>(element: &Element<L>) -> bool {
+    // Zero is zero in Montgomery form too, and elements are kept fully reduced.
+    *element.as_montgomery() == Uint::ZERO
+}
+
+/// A number below 2^(64·L) as `L` limbs.
+fn limbs<const L: usize>(number: &BigUint) -> Uint<L> {
+    let mut bytes = number.to_bytes_le();
+    debug_assert!(bytes.len() <= L * 8, "a number wider than the field");
+    bytes.resize(L * 8, 0);
+    Uint::from_le_slice(&bytes)
+}
+
+fn big<const L: usize>(number: &Uint<L>) -> BigUint {
+    let bytes: Vec<u8> = number
+        .as_words()
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    BigUint::from_bytes_le(&bytes)
+}
+
+impl<const L: usize> Field<L> {
+    fn of(curve: &Curve) -> Self {
+        // Every curve's p is an odd prime, as Montgomery form needs.
+        let params = DynResidueParams::new(&limbs(&curve.p));
+        Field {
+            params,
+            a: DynResidue::new(&limbs(&curve.a), params),
         }
     }
 
-    fn mul(&self, left: &BigUint, right: &BigUint) -> BigUint {
-        (left * right) % &self.p
+    fn element(&self, number: &BigUint) -> Element<L> {
+        DynResidue::new(&limbs(number), self.params)
+    }
+
+    fn point(&self, point: &Affine) -> Jacobian<L> {
+        Jacobian {
+            x: self.element(&point.x),
+            y: self.element(&point.y),
+            z: DynResidue::one(self.params),
+        }
+    }
+
+    fn infinity(&self) -> Jacobian<L> {
+        Jacobian {
+            x: DynResidue::one(self.params),
+            y: DynResidue::one(self.params),
+            z: DynResidue::zero(self.params),
+        }
     }
 
     /// 2·P, with the general formula in `a` (only some of the curves have a = −3).
-    fn double(&self, point: &Jacobian) -> Jacobian {
-        if point.is_infinity() || point.y.is_zero() {
-            return Jacobian::infinity();
+    fn double(&self, point: &Jacobian<L>) -> Jacobian<L> {
+        if point.is_infinity() || is_zero(&point.y) {
+            return self.infinity();
         }
-        let yy = self.mul(&point.y, &point.y);
-        let zz = self.mul(&point.z, &point.z);
-        let s = self.mul(&(&point.x << 2u32), &yy);
-        let m = (self.mul(&point.x, &point.x) * 3u32 + self.mul(&self.a, &self.mul(&zz, &zz)))
-            % &self.p;
-        let x = self.sub(&self.mul(&m, &m), &((&s << 1u32) % &self.p));
-        let yyyy8 = (self.mul(&yy, &yy) << 3u32) % &self.p;
-        let y = self.sub(&self.mul(&m, &self.sub(&s, &x)), &yyyy8);
-        let z = self.mul(&(&point.y << 1u32), &point.z);
-        Jacobian { x, y, z }
+        let Jacobian { x, y, z } = point;
+        let yy = y.square();
+        let zz = z.square();
+        let xyy = x.mul(&yy);
+        let s = xyy.add(&xyy).add(&xyy.add(&xyy));
+        let xx = x.square();
+        let m = xx.add(&xx).add(&xx).add(&self.a.mul(&zz.square()));
+        let x3 = m.square().sub(&s.add(&s));
+        let yyyy = yy.square();
+        let yyyy2 = yyyy.add(&yyyy);
+        let yyyy8 = {
+            let yyyy4 = yyyy2.add(&yyyy2);
+            yyyy4.add(&yyyy4)
+        };
+        let y3 = m.mul(&s.sub(&x3)).sub(&yyyy8);
+        let yz = y.mul(z);
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: yz.add(&yz),
+        }
     }
 
     /// P + Q.
-    fn add(&self, left: &Jacobian, right: &Jacobian) -> Jacobian {
+    fn add(&self, left: &Jacobian<L>, right: &Jacobian<L>) -> Jacobian<L> {
         if left.is_infinity() {
-            return right.clone();
+            return *right;
         }
         if right.is_infinity() {
-            return left.clone();
+            return *left;
         }
-        let z1z1 = self.mul(&left.z, &left.z);
-        let z2z2 = self.mul(&right.z, &right.z);
-        let u1 = self.mul(&left.x, &z2z2);
-        let u2 = self.mul(&right.x, &z1z1);
-        let s1 = self.mul(&left.y, &self.mul(&right.z, &z2z2));
-        let s2 = self.mul(&right.y, &self.mul(&left.z, &z1z1));
-        let h = self.sub(&u2, &u1);
-        let r = self.sub(&s2, &s1);
-        if h.is_zero() {
-            return if r.is_zero() {
+        let z1z1 = left.z.square();
+        let z2z2 = right.z.square();
+        let u1 = left.x.mul(&z2z2);
+        let u2 = right.x.mul(&z1z1);
+        let s1 = left.y.mul(&right.z.mul(&z2z2));
+        let s2 = right.y.mul(&left.z.mul(&z1z1));
+        let h = u2.sub(&u1);
+        let r = s2.sub(&s1);
+        if is_zero(&h) {
+            return if is_zero(&r) {
                 self.double(left)
             } else {
-                Jacobian::infinity()
+                self.infinity()
             };
         }
-        let hh = self.mul(&h, &h);
-        let hhh = self.mul(&h, &hh);
-        let v = self.mul(&u1, &hh);
-        let x = self.sub(
-            &self.sub(&self.mul(&r, &r), &hhh),
-            &((&v << 1u32) % &self.p),
-        );
-        let y = self.sub(&self.mul(&r, &self.sub(&v, &x)), &self.mul(&s1, &hhh));
-        let z = self.mul(&self.mul(&left.z, &right.z), &h);
+        let hh = h.square();
+        let hhh = h.mul(&hh);
+        let v = u1.mul(&hh);
+        let x = r.square().sub(&hhh).sub(&v.add(&v));
+        let y = r.mul(&v.sub(&x)).sub(&s1.mul(&hhh));
+        let z = left.z.mul(&right.z).mul(&h);
         Jacobian { x, y, z }
     }
 
-    fn to_affine(&self, point: &Jacobian) -> Option<Affine> {
+    fn to_affine(&self, point: &Jacobian<L>) -> Option<Affine> {
         if point.is_infinity() {
             return None;
         }
-        let z_inverse = point.z.modpow(&(&self.p - 2u32), &self.p);
-        let z_inverse2 = self.mul(&z_inverse, &z_inverse);
+        let (z_inverse, _) = point.z.invert();
+        let z_inverse2 = z_inverse.square();
         Some(Affine {
-            x: self.mul(&point.x, &z_inverse2),
-            y: self.mul(&point.y, &self.mul(&z_inverse2, &z_inverse)),
+            x: big(&point.x.mul(&z_inverse2).retrieve()),
+            y: big(&point.y.mul(&z_inverse2.mul(&z_inverse)).retrieve()),
         })
     }
 
@@ -357,10 +419,10 @@ impl Curve {
         k2: &BigUint,
         p2: &Affine,
     ) -> Option<Affine> {
-        let p1 = Jacobian::from_affine(p1);
-        let p2 = Jacobian::from_affine(p2);
+        let p1 = self.point(p1);
+        let p2 = self.point(p2);
         let both = self.add(&p1, &p2);
-        let mut sum = Jacobian::infinity();
+        let mut sum = self.infinity();
         for bit in (0..k1.bits().max(k2.bits())).rev() {
             sum = self.double(&sum);
             sum = match (k1.bit(bit), k2.bit(bit)) {
@@ -526,12 +588,24 @@ mod tests {
         assert!(curve_for_parameter_set(&gost_2001_test_set).is_none());
     }
 
+    fn doubled_and_added_base<const L: usize>(curve: &Curve) -> (Option<Affine>, Option<Affine>) {
+        let field = Field::<L>::of(curve);
+        let base = field.point(&curve.base);
+        (
+            field.to_affine(&field.double(&base)),
+            field.to_affine(&field.add(&base, &base)),
+        )
+    }
+
     #[test]
     fn doubling_agrees_with_adding_a_point_to_itself() {
         for (curve, name) in named_curves() {
-            let base = Jacobian::from_affine(&curve.base);
-            let doubled = curve.to_affine(&curve.double(&base));
-            let added = curve.to_affine(&curve.add(&base, &base));
+            let (doubled, added) = if curve.coordinate_len == 32 {
+                doubled_and_added_base::<4>(curve)
+            } else {
+                doubled_and_added_base::<8>(curve)
+            };
+            assert!(doubled.is_some(), "{name}");
             assert_eq!(doubled, added, "{name}");
             let three = multiply(curve, &BigUint::from(3u32), &curve.base).expect("a point");
             assert!(curve.contains(&three), "{name}");
