@@ -32,9 +32,20 @@ pub async fn refresh(
     now: DateTime<Utc>,
     mail: Option<&str>,
 ) -> sqlx::Result<()> {
-    let today = moscow_date(now);
-    let seats = db::schedule::seats(conn, approval_ids, today).await?;
+    let seats = db::schedule::seats(conn, approval_ids, moscow_date(now)).await?;
+    refresh_read(conn, approval_ids, &seats, now, mail).await
+}
 
+/// [`refresh`] from participants already read in this transaction ([`db::schedule::seats`]
+/// of the same approvals) and brought up to what the transaction has changed since.
+pub async fn refresh_read(
+    conn: &mut PgConnection,
+    approval_ids: &[i64],
+    seats: &[SeatRow],
+    now: DateTime<Utc>,
+    mail: Option<&str>,
+) -> sqlx::Result<()> {
+    let today = moscow_date(now);
     let mut seat_updates = SeatUpdates::default();
     let mut action_updates = ActionUpdates::default();
     let mut notices = Vec::new();

@@ -1,5 +1,6 @@
 //! State changes of an approval, each one transaction: the rules of `domain` applied to
-//! the rows of `db`. Callers have checked that the actor may see the approval.
+//! the rows of `db`. Events of a run (decisions, actions) check in their transaction that
+//! the actor may see the approval; for the others the callers have checked it.
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Moscow;
@@ -16,7 +17,7 @@ use crate::{
         signatures::NewSignature,
     },
     domain::{
-        access::Actor,
+        access::{Actor, ApprovalScope, Visibility},
         dates::{self, Term, TermBasis},
         lifecycle::{self, Decision, Progress, Status},
         signing::{self, SignedState},
@@ -612,6 +613,31 @@ async fn apply_progress(
     Ok(())
 }
 
+/// Locks an approval for an event of its run and reads its participants as the event's
+/// rules and the dates need them. An approval the actor may not see is not found.
+async fn lock_running(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    approval_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<(db::approvals::Locked, Vec<db::schedule::SeatRow>)> {
+    let locked = db::approvals::lock(conn, approval_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = db::schedule::seats(conn, &[approval_id], moscow_date(now)).await?;
+    let participant_org_ids: Vec<i64> = rows.iter().map(|p| p.organisation_id).collect();
+    let scope = ApprovalScope {
+        initiator_org_id: locked.initiator_org_id,
+        is_draft: locked.status == Status::Draft.as_db(),
+        is_public: locked.is_public,
+        participant_org_ids: &participant_org_ids,
+    };
+    if actor.visibility(&scope) == Visibility::Hidden {
+        return Err(AppError::NotFound);
+    }
+    Ok((locked, rows))
+}
+
 /// The refusal of a decision to someone outside the participant's deciding users.
 pub fn not_allowed_to_decide() -> AppError {
     AppError::Forbidden(
@@ -645,19 +671,16 @@ pub async fn decide(
         ));
     }
     let mut tx = db::begin(pool).await?;
-    let before = db::approvals::lock(&mut tx, approval_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut participants = db::approvals::seat_states(&mut tx, approval_id).await?;
-    let participant = participants
+    let (before, mut rows) = lock_running(&mut tx, actor, approval_id, now).await?;
+    let participant = rows
         .iter()
         .find(|p| p.id == input.participant_id)
         .ok_or(AppError::NotFound)?
-        .clone();
+        .state();
     if !actor.may_decide_for(participant.organisation_id) {
         return Err(not_allowed_to_decide());
     }
-    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    let seats: Vec<_> = rows.iter().map(|p| p.state().seat()).collect();
     lifecycle::may_decide(status_of(&before.status)?, &seats, participant.id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
 
@@ -680,13 +703,14 @@ pub async fn decide(
         insert_document(&mut tx, approval_id, place, upload, actor, now).await?;
     }
 
-    if let Some(p) = participants.iter_mut().find(|p| p.id == participant.id) {
-        p.decision = Some(input.decision.as_db().to_owned());
+    if let Some(row) = rows.iter_mut().find(|p| p.id == participant.id) {
+        row.decision = Some(input.decision.as_db().to_owned());
+        row.decided_at = Some(now);
     }
-    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
+    let seats: Vec<_> = rows.iter().map(|p| p.state().seat()).collect();
     let progress = lifecycle::progress(&seats);
     apply_progress(&mut tx, approval_id, &before, progress, now).await?;
-    dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
+    dates_refresh::refresh_read(&mut tx, &[approval_id], &rows, now, mail).await?;
     let notices = decision_notices(
         approval_id,
         &before.number,
@@ -782,7 +806,8 @@ pub fn not_allowed_to_act() -> AppError {
     )
 }
 
-/// Marks a participant's action done, with a comment and result documents.
+/// Marks a participant's action done, with a comment and result documents; returns the
+/// participant's id.
 pub async fn complete_action(
     pool: &PgPool,
     actor: &Actor,
@@ -790,30 +815,26 @@ pub async fn complete_action(
     completion: &ActionCompletion<'_>,
     now: DateTime<Utc>,
     mail: Option<&str>,
-) -> AppResult<()> {
+) -> AppResult<i64> {
     let ActionCompletion {
         action_id,
         comment,
         uploads,
     } = *completion;
     let mut tx = db::begin(pool).await?;
-    let status = db::approvals::lock(&mut tx, approval_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .status;
-    let action = db::approvals::find_action(&mut tx, approval_id, action_id, moscow_date(now))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let participants = db::approvals::seat_states(&mut tx, approval_id).await?;
-    let participant = participants
+    let (before, mut rows) = lock_running(&mut tx, actor, approval_id, now).await?;
+    let (participant, action) = rows
         .iter()
-        .find(|p| p.id == action.participant_id)
+        .find_map(|p| {
+            let action = p.actions.iter().find(|a| a.id == action_id)?;
+            Some((p.state(), action.clone()))
+        })
         .ok_or(AppError::NotFound)?;
     if !actor.may_decide_for(participant.organisation_id) {
         return Err(not_allowed_to_act());
     }
-    let seats: Vec<_> = participants.iter().map(|p| p.seat()).collect();
-    lifecycle::may_act(status_of(&status)?, &seats, participant.id)
+    let seats: Vec<_> = rows.iter().map(|p| p.state().seat()).collect();
+    lifecycle::may_act(status_of(&before.status)?, &seats, participant.id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
     if action.done_at.is_some()
         || !db::approvals::complete_action(&mut tx, action_id, comment, actor.user_id, now).await?
@@ -836,7 +857,14 @@ pub async fn complete_action(
         participant.organisation_name, action.description
     );
     note_change(&mut tx, approval_id, actor, now, "action_done", &details).await?;
-    dates_refresh::refresh(&mut tx, &[approval_id], now, mail).await?;
+    let done = rows
+        .iter_mut()
+        .flat_map(|p| p.actions.iter_mut())
+        .find(|a| a.id == action_id);
+    if let Some(done) = done {
+        done.done_at = Some(now);
+    }
+    dates_refresh::refresh_read(&mut tx, &[approval_id], &rows, now, mail).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(participant.id)
 }

@@ -228,12 +228,14 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
     .await
 }
 
-/// Where a locked approval stands.
+/// Where a locked approval stands, and who it belongs to.
 #[derive(Debug, Clone)]
 pub struct Locked {
     pub status: String,
     pub number: String,
     pub current_step: Option<i32>,
+    pub initiator_org_id: i64,
+    pub is_public: bool,
 }
 
 /// Locks the approval row for the rest of the transaction and returns where it stands; every
@@ -241,7 +243,10 @@ pub struct Locked {
 pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Locked>> {
     sqlx::query_as!(
         Locked,
-        "SELECT status, number, current_step FROM approvals WHERE id = $1 FOR UPDATE",
+        r#"
+        SELECT status, number, current_step, initiator_org_id, is_public
+        FROM approvals WHERE id = $1 FOR UPDATE
+        "#,
         id
     )
     .fetch_optional(conn)

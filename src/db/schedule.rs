@@ -4,7 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::{PgConnection, types::Json};
 
-/// A participant with its term, decision and the dates stored for it.
+use super::approvals::SeatState;
+
+/// A participant with its term, decision and the dates stored for it: what the dates need,
+/// and what deciding and acting check.
 #[derive(Debug, Clone)]
 pub struct SeatRow {
     pub id: i64,
@@ -12,10 +15,13 @@ pub struct SeatRow {
     pub approval_number: String,
     pub launched_at: Option<DateTime<Utc>>,
     pub organisation_id: i64,
+    pub organisation_name: String,
     pub step: i32,
     pub term_days: i32,
     pub term_basis: String,
     pub is_mandatory: bool,
+    pub is_final: bool,
+    pub decision: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub expected_start: Option<NaiveDate>,
     pub expected_start_lag: Option<i32>,
@@ -33,6 +39,8 @@ pub struct SeatRow {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ActionRow {
     pub id: i64,
+    pub description: String,
+    pub is_mandatory: bool,
     pub term_days: i32,
     pub done_at: Option<DateTime<Utc>>,
     pub planned_end: Option<NaiveDate>,
@@ -54,19 +62,22 @@ pub async fn seats(
         r#"
         SELECT p.id, p.approval_id, a.number AS approval_number, a.launched_at,
                p.organisation_id,
+               (SELECT o.short_name FROM organisations o WHERE o.id = p.organisation_id)
+                   AS "organisation_name!",
                (SELECT s.position FROM approval_steps s WHERE s.id = p.step_id) AS "step!",
-               p.term_days, p.term_basis, p.is_mandatory, p.decided_at,
+               p.term_days, p.term_basis, p.is_mandatory, p.is_final, p.decision, p.decided_at,
                p.expected_start, p.expected_start_lag, p.expected_end, p.expected_end_lag,
                p.deadline, p.is_overdue, a.dates_as_of = $2 AS "dates_current!",
                COALESCE((SELECT json_agg(t ORDER BY t.position, t.id) FROM (
-                   SELECT t.id, t.position, t.term_days, t.done_at, t.planned_end,
-                          t.expected_end, t.expected_end_lag, t.deadline
+                   SELECT t.id, t.position, t.description, t.is_mandatory, t.term_days,
+                          t.done_at, t.planned_end, t.expected_end, t.expected_end_lag,
+                          t.deadline
                    FROM approval_actions t WHERE t.participant_id = p.id) AS t), '[]')
                    AS "actions!: Json<Vec<ActionRow>>"
         FROM unnest($1::bigint[]) AS wanted(id)
         JOIN approvals a ON a.id = wanted.id
         JOIN approval_participants p ON p.approval_id = a.id
-        ORDER BY p.approval_id, 6 /* the step */, p.position, p.id
+        ORDER BY p.approval_id, 7 /* the step */, p.position, p.id
         "#,
         approval_ids,
         today
@@ -267,4 +278,25 @@ pub async fn due_tomorrow(
     )
     .fetch_all(conn)
     .await
+}
+
+impl SeatRow {
+    /// The participant as deciding and acting check it.
+    pub fn state(&self) -> SeatState {
+        SeatState {
+            id: self.id,
+            step: self.step,
+            organisation_id: self.organisation_id,
+            organisation_name: self.organisation_name.clone(),
+            is_mandatory: self.is_mandatory,
+            is_final: self.is_final,
+            decision: self.decision.clone(),
+            open_mandatory_actions: self
+                .actions
+                .iter()
+                .filter(|action| action.is_mandatory && action.done_at.is_none())
+                .map(|action| action.description.clone())
+                .collect(),
+        }
+    }
 }

@@ -11,11 +11,11 @@ use super::{
     AppState,
     approvals::{Layout, load_visible},
     auth::CurrentUser,
-    documents::read_form,
+    documents::read_form_checked,
     format,
 };
 use crate::{
-    db::{self, approvals::ParticipantRow},
+    db::{self, approvals::ParticipantRow, users::SignedIn},
     domain::{
         dates::add_days,
         lifecycle::{self, Status},
@@ -108,23 +108,8 @@ pub async fn complete(
     Path((id, action_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Redirect> {
-    let visible = load_visible(&state, &user, id).await?;
-    let mut conn = state.db.acquire().await?;
-    let action = db::approvals::find_action(&mut conn, id, action_id, state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(conn);
-    // The right is checked before the form is read, so that no one else's documents are
-    // stored and checked only to be refused.
-    let organisation_id = visible
-        .approval
-        .organisation_of(action.participant_id)
-        .ok_or(AppError::NotFound)?;
-    if !user.actor.may_decide_for(organisation_id) {
-        return Err(workflow::not_allowed_to_act());
-    }
-
-    let mut posted = read_form(&state, multipart).await?;
+    let may_store = check_may_act(&state, &user, id, action_id);
+    let mut posted = read_form_checked(&state, multipart, may_store).await?;
     let uploads = std::mem::take(&mut posted.uploads);
     let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
@@ -134,7 +119,7 @@ pub async fn complete(
         uploads: &uploads,
     };
     let mail = state.config.mail_link_base();
-    workflow::complete_action(
+    let participant_id = workflow::complete_action(
         &state.db,
         &user.actor,
         id,
@@ -144,7 +129,30 @@ pub async fn complete(
     )
     .await?;
     Ok(Redirect::to(&format!(
-        "/approvals/{id}/participants/{}/actions",
-        action.participant_id
+        "/approvals/{id}/participants/{participant_id}/actions"
     )))
+}
+
+/// Checks sight (404), the action (404) and the right (403) before the files of a posted
+/// action are stored; the completion checks them again with the rest.
+async fn check_may_act(
+    state: &AppState,
+    user: &SignedIn,
+    id: i64,
+    action_id: i64,
+) -> AppResult<()> {
+    let visible = load_visible(state, user, id).await?;
+    let mut conn = state.db.acquire().await?;
+    let action = db::approvals::find_action(&mut conn, id, action_id, state.clock.today())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let organisation_id = visible
+        .approval
+        .organisation_of(action.participant_id)
+        .ok_or(AppError::NotFound)?;
+    if user.actor.may_decide_for(organisation_id) {
+        Ok(())
+    } else {
+        Err(workflow::not_allowed_to_act())
+    }
 }

@@ -12,7 +12,7 @@ use super::{
     AppState,
     approvals::{Layout, Visible, load_visible},
     auth::CurrentUser,
-    documents::read_form,
+    documents::read_form_checked,
 };
 use crate::{
     db::{self, approvals::SeatState, users::SignedIn},
@@ -58,8 +58,8 @@ async fn load_decidable(
 }
 
 /// Checks sight (404), the participant (404) and the right (403) from the approval alone,
-/// before a posted decision is read. Whether it is the participant's turn (409) is checked
-/// when the decision is stored.
+/// before the files of a posted decision are stored. Whether it is the participant's turn
+/// (409) is checked when the decision is stored, with the rest again.
 async fn check_may_post(
     state: &AppState,
     user: &SignedIn,
@@ -119,9 +119,8 @@ pub async fn submit(
     Path((id, participant_id)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    check_may_post(&state, &user, id, participant_id).await?;
-
-    let mut posted = read_form(&state, multipart).await?;
+    let may_store = check_may_post(&state, &user, id, participant_id);
+    let mut posted = read_form_checked(&state, multipart, may_store).await?;
     let uploads = std::mem::take(&mut posted.uploads);
     let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();

@@ -45,20 +45,36 @@ impl PostedForm {
     }
 }
 
+/// No check before storing files.
+type Unchecked = std::future::Ready<AppResult<()>>;
+
 /// Reads a multipart form, streaming every file part into storage.
 pub async fn read_form(state: &AppState, multipart: Multipart) -> AppResult<PostedForm> {
-    read_parts(state, multipart, true).await
+    read_parts(state, multipart, true, None::<Unchecked>).await
+}
+
+/// Reads a multipart form as [`read_form`] does, storing its files only once `may_store`
+/// has allowed it: nothing of someone who may not post the form is stored. The check runs
+/// when the first file arrives, so a form of text alone goes straight on to the
+/// transaction, which checks everything again.
+pub async fn read_form_checked(
+    state: &AppState,
+    multipart: Multipart,
+    may_store: impl Future<Output = AppResult<()>>,
+) -> AppResult<PostedForm> {
+    read_parts(state, multipart, true, Some(may_store)).await
 }
 
 /// Reads the text fields of a multipart form; file parts are read past and stored nowhere.
 pub async fn read_text_fields(state: &AppState, multipart: Multipart) -> AppResult<PostedForm> {
-    read_parts(state, multipart, false).await
+    read_parts(state, multipart, false, None::<Unchecked>).await
 }
 
 async fn read_parts(
     state: &AppState,
     Multipart(mut multipart): Multipart,
     store_files: bool,
+    mut may_store: Option<impl Future<Output = AppResult<()>>>,
 ) -> AppResult<PostedForm> {
     let limit = state.config.max_upload_bytes;
     let mut form = PostedForm::default();
@@ -82,6 +98,9 @@ async fn read_parts(
         super::extract::refuse_nul(&file_name)?;
         if file_name.is_empty() || !store_files {
             continue; // a file input left empty, or files not wanted
+        }
+        if let Some(check) = may_store.take() {
+            check.await?;
         }
         let original_name = base_name(&file_name);
         if original_name.chars().count() > MAX_FILE_NAME {
