@@ -9,11 +9,11 @@
 #   scripts/bench-load.sh soak — SOAK_SECONDS (600) of lifecycles, readers of every role and
 #       uploads with WORKERS (6) at once, the server's memory every 30 s.
 # Each run has a database of its own, dropped at the end.
-# TODO(#9): a lifecycle still makes about 210 round trips to PostgreSQL (a decision about
-# 11: session and user, sight, BEGIN, lock, seats, decision, dates, their write, notice,
-# audit, COMMIT) and spends some 58 ms of CPU (25 in the server, a fifth of it GOST on
-# num-bigint; 33 in PostgreSQL); on two cores that holds it near 25 lifecycles/s against
-# the 55 aimed at.
+# TODO(#9): a lifecycle (19 requests: create, the edit page, four signed uploads, launch, the
+# card, two actions tables and two actions, eight decisions) still makes about 200
+# statements (a decision about 12: session and user, BEGIN, lock, participants, decision,
+# dates, notice, change and audit, COMMIT) and spends some 64 ms of CPU, 39 of them in
+# PostgreSQL; on two cores that holds it near 25 lifecycles/s against the 55 aimed at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
