@@ -254,6 +254,42 @@ async fn an_action_posted_by_someone_who_may_not_act_stores_no_document() {
 }
 
 #[tokio::test]
+async fn a_decision_posted_with_a_document_by_someone_who_may_not_decide_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let id = app.launched_approval().await;
+    let participant = app.participant_of(id, "kt").await;
+    let stored_before = stored_files(&app.storage_dir);
+    // КГА takes part in the approval, but decides for itself only.
+    let kga = app.login("kga").await;
+    let form = multipart::Form::new()
+        .text("decision", "approve")
+        .text("comment", "Согласовано за КТ")
+        .part(
+            "files",
+            multipart::Part::bytes(b"%PDF-1.4 not KT's result".to_vec()).file_name("Ответ.pdf"),
+        );
+
+    let response = kga
+        .post_multipart(
+            &format!("/approvals/{id}/participants/{participant}/decision"),
+            form,
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        stored_files(&app.storage_dir),
+        stored_before,
+        "no bytes kept"
+    );
+    let documents = format!("documents WHERE participant_id = {participant}");
+    assert_eq!(count(&app, &documents).await, 0);
+    let decided =
+        format!("approval_participants WHERE id = {participant} AND decision IS NOT NULL");
+    assert_eq!(count(&app, &decided).await, 0);
+}
+
+#[tokio::test]
 async fn a_decision_waits_for_the_mandatory_actions() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;
