@@ -1,7 +1,7 @@
 //! Users as the sign-in and every request see them.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::access::{Actor, Rights};
 
@@ -147,41 +147,48 @@ pub async fn touch_last_seen(pool: &PgPool, user_id: i64, now: DateTime<Utc>) ->
     Ok(())
 }
 
-/// Consecutive failed logins for a login name and when the last one happened.
-pub async fn login_failures(
-    pool: &PgPool,
+/// Locks the attempt count of a login name at an address for the transaction, creating it
+/// when there is none, and returns the attempts that failed in a row and when the last one
+/// came. Attempts at once wait here for each other, so none of them misses the others.
+pub async fn lock_login_attempts(
+    conn: &mut PgConnection,
     login: &str,
     client: &str,
-) -> sqlx::Result<Option<(i32, DateTime<Utc>)>> {
+    now: DateTime<Utc>,
+) -> sqlx::Result<(i32, DateTime<Utc>)> {
     let row = sqlx::query!(
-        "SELECT failures, last_failed_at FROM login_failures
-         WHERE login = lower($1) AND client = $2",
+        r#"
+        INSERT INTO login_failures AS f (login, client, failures, last_failed_at)
+        VALUES (lower($1), $2, 0, $3)
+        ON CONFLICT (login, client) DO UPDATE SET failures = f.failures
+        RETURNING failures, last_failed_at
+        "#,
         login,
-        client
+        client,
+        now
     )
-    .fetch_optional(pool)
+    .fetch_one(conn)
     .await?;
-    Ok(row.map(|r| (r.failures, r.last_failed_at)))
+    Ok((row.failures, row.last_failed_at))
 }
 
-pub async fn record_login_failure(
-    pool: &PgPool,
+/// Counts an attempt as failed until its password proves right (which clears the count).
+pub async fn count_login_attempt(
+    conn: &mut PgConnection,
     login: &str,
     client: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"
-        INSERT INTO login_failures (login, client, failures, last_failed_at)
-        VALUES (lower($1), $2, 1, $3)
-        ON CONFLICT (login, client) DO UPDATE
-            SET failures = login_failures.failures + 1, last_failed_at = $3
+        UPDATE login_failures SET failures = failures + 1, last_failed_at = $3
+        WHERE login = lower($1) AND client = $2
         "#,
         login,
         client,
         now
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -113,7 +113,7 @@ pub async fn login(
     let now = state.clock.now();
     let client = client.key();
 
-    if let Some(wait) = wait_before_next_try(&state, &login, &client, now).await? {
+    if let Some(wait) = claim_attempt(&state, &login, &client, now).await? {
         let message = format!("Слишком много неудачных попыток входа. Повторите через {wait} с.");
         return refuse(&login, message, StatusCode::TOO_MANY_REQUESTS);
     }
@@ -129,7 +129,7 @@ pub async fn login(
     let user = match candidate {
         Some(user) if verified => user,
         _ => {
-            db::users::record_login_failure(&state.db, &login, &client, now).await?;
+            // Counted as failed when claimed.
             tracing::info!("login failed");
             return refuse(
                 &login,
@@ -165,27 +165,38 @@ pub async fn login(
     Ok(Redirect::to("/approvals").into_response())
 }
 
-/// Seconds the login name must still wait at this address, when it has failed there too
-/// often: 2, 4, 8… up to 5 minutes after the fifth failure in a row. Another address is not
-/// held up, so failures cannot be used to keep a user out.
-async fn wait_before_next_try(
+/// Claims a try of the login name at this address: the seconds it must still wait, when it
+/// has failed there too often (2, 4, 8… up to 5 minutes after the fifth failure in a row),
+/// or else the try is counted as failed until its password proves right. Tries sent at
+/// once are claimed one after another, so a burst cannot pass the count. Another address is
+/// not held up, so failures cannot be used to keep a user out.
+async fn claim_attempt(
     state: &AppState,
     login: &str,
     client: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Option<i64>> {
-    let Some((failures, last)) = db::users::login_failures(&state.db, login, client).await? else {
-        return Ok(None);
-    };
+    let mut tx = state.db.begin().await?;
+    let (failures, last) = db::users::lock_login_attempts(&mut tx, login, client, now).await?;
+    let wait = wait_after(failures, (now - last).num_seconds());
+    if wait.is_none() {
+        db::users::count_login_attempt(&mut tx, login, client, now).await?;
+    }
+    tx.commit().await?;
+    Ok(wait)
+}
+
+/// The seconds still to wait after `failures` failed tries in a row, the last one
+/// `waited` seconds ago.
+fn wait_after(failures: i32, waited: i64) -> Option<i64> {
     if failures < FREE_FAILURES {
-        return Ok(None);
+        return None;
     }
     let exponent = u32::try_from(failures - FREE_FAILURES + 1)
         .unwrap_or(9)
         .min(9);
     let backoff = 2_i64.pow(exponent).min(300);
-    let waited = (now - last).num_seconds();
-    Ok((waited < backoff).then_some(backoff - waited))
+    (waited < backoff).then_some(backoff - waited)
 }
 
 /// Checks a password against a stored hash; without a user it still spends the same effort,
@@ -237,5 +248,18 @@ mod tests {
         assert!(password_matches(Some(&hash), "demo1234"));
         assert!(!password_matches(Some(&hash), "demo12345"));
         assert!(!password_matches(None, "demo1234"));
+    }
+
+    #[test]
+    fn five_failures_are_free_then_the_wait_doubles_up_to_five_minutes() {
+        assert_eq!(wait_after(4, 0), None);
+        assert_eq!(wait_after(5, 0), Some(2));
+        assert_eq!(wait_after(5, 1), Some(1));
+        assert_eq!(wait_after(5, 2), None);
+        assert_eq!(wait_after(6, 0), Some(4));
+        assert_eq!(wait_after(8, 3), Some(13));
+        assert_eq!(wait_after(13, 0), Some(300));
+        assert_eq!(wait_after(1000, 299), Some(1));
+        assert_eq!(wait_after(1000, 300), None);
     }
 }

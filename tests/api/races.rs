@@ -176,3 +176,35 @@ async fn an_upload_form_sent_twice_at_once_adds_its_files_once() {
     rso.post_multipart(&path, again).await;
     assert_eq!(count(&app, &documents).await, 2);
 }
+
+#[tokio::test]
+async fn a_burst_of_guessed_passwords_gets_five_tries_and_then_waits() {
+    let app = TestApp::spawn().await;
+    let visitors: Vec<_> = (0..20).map(|_| app.anonymous()).collect();
+
+    let tries = visitors.iter().enumerate().map(|(n, visitor)| {
+        let guess = format!("guess-{n}");
+        async move {
+            visitor
+                .post_form("/login", &[("login", "kga"), ("password", guess.as_str())])
+                .await
+                .status()
+        }
+    });
+    let statuses = join_all(tries).await;
+
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let held = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, held), (5, 15), "{statuses:?}");
+    let right = app
+        .anonymous()
+        .post_form("/login", &[("login", "kga"), ("password", "demo1234")])
+        .await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+}
