@@ -835,7 +835,7 @@ pub async fn complete_action(
     }
     let seats: Vec<_> = rows.iter().map(|p| p.state().seat()).collect();
     lifecycle::may_act(status_of(&before.status)?, &seats, participant.id)
-        .map_err(|refusal| AppError::Conflict(refusal.message()))?;
+        .map_err(|refusal| AppError::Conflict(refusal.action_message()))?;
     if action.done_at.is_some()
         || !db::approvals::complete_action(&mut tx, action_id, comment, actor.user_id, now).await?
     {

@@ -127,6 +127,22 @@ impl DecideRefusal {
             }
         }
     }
+
+    /// Why the participant's action cannot be performed now, in Russian.
+    pub fn action_message(&self) -> String {
+        match self {
+            DecideRefusal::NotRunning => "Согласование не запущено или уже завершено: \
+                 действие выполнить нельзя."
+                .to_owned(),
+            DecideRefusal::AlreadyDecided => {
+                "Участник уже принял решение: его действия больше не выполняются.".to_owned()
+            }
+            DecideRefusal::StepNotStarted => "Выполнить действие пока невозможно: \
+                 не завершён предыдущий шаг согласования."
+                .to_owned(),
+            DecideRefusal::OpenMandatoryActions(_) => self.message(),
+        }
+    }
 }
 
 /// Where an approval stands after its decisions so far.
@@ -305,6 +321,32 @@ mod tests {
         decide(&mut seats, 1, Decision::Refused);
         assert_eq!(progress(&seats), Progress::Running { current_step: 2 });
         assert_eq!(may_decide(Status::Running, &seats, 3), Ok(()));
+    }
+
+    #[test]
+    fn a_refused_action_is_explained_as_an_action_and_a_refused_decision_as_a_decision() {
+        let seats = route();
+        let refusal = may_act(Status::Running, &seats, 3).expect_err("step 2 waits");
+        assert!(
+            refusal
+                .action_message()
+                .starts_with("Выполнить действие пока невозможно")
+        );
+        assert!(
+            refusal
+                .message()
+                .starts_with("Принятие решения пока невозможно")
+        );
+        for refusal in [DecideRefusal::NotRunning, DecideRefusal::AlreadyDecided] {
+            assert!(
+                refusal.action_message().to_lowercase().contains("действ"),
+                "{refusal:?}"
+            );
+            assert!(
+                refusal.message().to_lowercase().contains("решени"),
+                "{refusal:?}"
+            );
+        }
     }
 
     #[test]

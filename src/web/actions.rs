@@ -11,7 +11,7 @@ use super::{
     AppState,
     approvals::{Layout, load_visible},
     auth::CurrentUser,
-    documents::read_form_checked,
+    documents::{check_comment, read_form_checked},
     format,
 };
 use crate::{
@@ -113,6 +113,7 @@ pub async fn complete(
     let uploads = std::mem::take(&mut posted.uploads);
     let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
+    check_comment(&comment).map_err(AppError::BadRequest)?;
     let completion = workflow::ActionCompletion {
         action_id,
         comment: &comment,

@@ -12,7 +12,7 @@ use super::{
     AppState,
     approvals::{Layout, Visible, load_visible},
     auth::CurrentUser,
-    documents::read_form_checked,
+    documents::{check_comment, read_form_checked},
 };
 use crate::{
     db::{self, approvals::SeatState, users::SignedIn},
@@ -124,6 +124,9 @@ pub async fn submit(
     let uploads = std::mem::take(&mut posted.uploads);
     let uploads = super::signatures::pair_and_verify(&state, uploads).await?;
     let comment = posted.field("comment").trim().to_owned();
+    if let Err(error) = check_comment(&comment) {
+        return refused_form(&state, &user, (id, participant_id), comment, &error).await;
+    }
     let decision = match posted.field("decision") {
         "approve" => Decision::Approved,
         "refuse" if comment.is_empty() => {

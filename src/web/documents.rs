@@ -32,6 +32,19 @@ const MAX_FILE_NAME: usize = 255;
 /// Text fields longer than this are refused rather than held in memory.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
+/// Longest comment to a decision or an action, in characters, as the forms allow.
+const MAX_COMMENT: usize = 4000;
+
+/// Refuses a comment to a decision or an action longer than the form allows.
+pub fn check_comment(comment: &str) -> Result<(), String> {
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(format!(
+            "Поле «Комментарий» длиннее {MAX_COMMENT} символов. Сократите его и отправьте снова."
+        ));
+    }
+    Ok(())
+}
+
 /// A multipart form read to its end: text fields in memory, files in storage.
 #[derive(Debug, Default)]
 pub struct PostedForm {
@@ -122,10 +135,19 @@ async fn read_parts(
                 PutError::TooLarge { limit } => too_large_message(limit),
                 PutError::Source(reason) if reason.contains("limit") => too_large_message(limit),
                 PutError::Source(reason) => {
-                    AppError::BadRequest(format!("Загрузка файла прервана: {reason}"))
+                    tracing::info!(%reason, "upload cut off");
+                    AppError::BadRequest(
+                        "Загрузка файла прервана: форма пришла неполной. Отправьте её ещё раз."
+                            .into(),
+                    )
                 }
                 PutError::Store(err) => AppError::Internal(err.into()),
             })?;
+        if blob.size == 0 {
+            return Err(AppError::BadRequest(format!(
+                "Файл «{original_name}» пуст. Выберите файл с содержимым."
+            )));
+        }
         form.uploads.push(Upload {
             blob,
             original_name,
@@ -252,13 +274,19 @@ pub async fn upload_to_folder(
     let form = match read_form(&state, multipart).await {
         Ok(form) => form,
         Err(AppError::TooLarge(message)) => {
-            return edit_with_error(&state, &user, &visible, message).await;
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return edit_with_error(&state, &user, &visible, message, status).await;
+        }
+        Err(AppError::BadRequest(message)) => {
+            let status = StatusCode::BAD_REQUEST;
+            return edit_with_error(&state, &user, &visible, message, status).await;
         }
         Err(other) => return Err(other),
     };
     if form.uploads.is_empty() {
         let message = "Выберите хотя бы один файл.".to_owned();
-        return edit_with_error(&state, &user, &visible, message).await;
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return edit_with_error(&state, &user, &visible, message, status).await;
     }
     let submission = form.field("submission").parse::<uuid::Uuid>().ok();
     let uploads = super::signatures::pair_and_verify(&state, form.uploads).await?;
@@ -285,10 +313,10 @@ async fn edit_with_error(
     user: &db::users::SignedIn,
     visible: &Visible,
     message: String,
+    status: StatusCode,
 ) -> AppResult<Response> {
     let a = &visible.approval;
     let form = super::approvals::draft_form(a);
-    let status = StatusCode::PAYLOAD_TOO_LARGE;
     super::approvals::render_edit(state, user, visible, form, vec![message], status).await
 }
 

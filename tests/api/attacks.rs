@@ -557,3 +557,118 @@ async fn odd_requests_get_russian_answers() {
     assert!(saved.text().await.expect("body").contains("от 1 до 365"));
     assert_eq!(crate::helpers::count(&app, "routes").await, routes);
 }
+
+#[tokio::test]
+async fn uploads_that_carry_nothing_are_refused_with_a_message_and_add_nothing() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let draft = app.ready_draft(&rso).await;
+    let (folder, _, _) = app.folders(draft).await.remove(0);
+    let document: i64 = sqlx::query_scalar("SELECT min(id) FROM documents WHERE approval_id = $1")
+        .bind(draft)
+        .fetch_one(&app.db)
+        .await
+        .expect("document");
+    let documents = crate::helpers::count(&app, "documents").await;
+    let signatures = crate::helpers::count(&app, "signatures").await;
+
+    let empty = rso.upload(draft, folder, "Пустой.pdf", b"").await;
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        empty
+            .text()
+            .await
+            .expect("body")
+            .contains("«Пустой.pdf» пуст")
+    );
+
+    let form = multipart::Form::new().part(
+        "files",
+        multipart::Part::bytes(Vec::new()).file_name("Пустая.sig"),
+    );
+    let path = format!("/approvals/{draft}/documents/{document}/signatures");
+    let empty_signature = rso.post_multipart(&path, form).await;
+    assert_eq!(empty_signature.status(), StatusCode::BAD_REQUEST);
+    assert!(empty_signature.text().await.expect("body").contains("пуст"));
+
+    let nothing_chosen =
+        multipart::Form::new().part("files", multipart::Part::bytes(Vec::new()).file_name(""));
+    let path = format!("/approvals/{draft}/folders/{folder}/documents");
+    let chosen_none = rso.post_multipart(&path, nothing_chosen).await;
+    assert_eq!(chosen_none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        chosen_none
+            .text()
+            .await
+            .expect("body")
+            .contains("Выберите хотя бы один файл")
+    );
+
+    let cut_off = rso
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("origin", app.base.as_str())
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"m.pdf\"\r\n\r\n\
+             %PDF-1.4 data\r\n",
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cut_off.status(), StatusCode::BAD_REQUEST);
+    let text = cut_off.text().await.expect("body");
+    assert!(text.contains("форма пришла неполной"), "{text}");
+    assert!(!text.contains("Error parsing"), "{text}");
+
+    assert_eq!(crate::helpers::count(&app, "documents").await, documents);
+    assert_eq!(crate::helpers::count(&app, "signatures").await, signatures);
+}
+
+#[tokio::test]
+async fn comments_longer_than_the_forms_allow_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let id = app.launched_approval().await;
+    let too_long = "ж".repeat(4001);
+
+    let kga = app.login("kga").await;
+    let seat = app.participant_of(id, "kga").await;
+    let refused = kga.decide(id, seat, "approve", &too_long).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("Поле «Комментарий» длиннее 4000 символов")
+    );
+    let decided = format!("approval_participants WHERE id = {seat} AND decision IS NOT NULL");
+    assert_eq!(crate::helpers::count(&app, &decided).await, 0);
+
+    let kio = app.login("kio").await;
+    let action: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM approval_actions a JOIN approval_participants p ON p.id = a.participant_id \
+         WHERE p.id = $1 ORDER BY a.position LIMIT 1",
+    )
+    .bind(app.participant_of(id, "kio").await)
+    .fetch_one(&app.db)
+    .await
+    .expect("КИО's action");
+    let form = multipart::Form::new().text("comment", too_long.clone());
+    let path = format!("/approvals/{id}/actions/{action}/complete");
+    let refused = kio.post_multipart(&path, form).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("длиннее 4000 символов")
+    );
+    let done = format!("approval_actions WHERE id = {action} AND done_at IS NOT NULL");
+    assert_eq!(crate::helpers::count(&app, &done).await, 0);
+
+    let longest = "ж".repeat(4000);
+    let taken = kga.decide(id, seat, "approve", &longest).await;
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+}
