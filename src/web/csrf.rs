@@ -30,16 +30,24 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     .into_response()
 }
 
-/// Whether the request comes from a page of this same origin.
+/// Whether the request comes from a page of this same origin: what the browser says of it
+/// (`Sec-Fetch-Site`, `Origin`) must say so, and neither may say otherwise. The scheme of
+/// `Origin` is not compared: behind a proxy that ends TLS the service itself sees http.
 pub fn is_same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes() == b"same-origin";
+    let site = headers
+        .get("sec-fetch-site")
+        .map(|site| site.as_bytes() == b"same-origin");
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|origin| origin_is_host(origin.to_str().ok(), headers.get(header::HOST)));
+    match (site, origin) {
+        (None, None) => false,
+        (site, origin) => site.unwrap_or(true) && origin.unwrap_or(true),
     }
-    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST))
-    else {
-        return false;
-    };
-    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
+}
+
+fn origin_is_host(origin: Option<&str>, host: Option<&axum::http::HeaderValue>) -> bool {
+    let (Some(origin), Some(Ok(host))) = (origin, host.map(|host| host.to_str())) else {
         return false;
     };
     origin.split_once("://").is_some_and(|(scheme, authority)| {
@@ -90,5 +98,24 @@ mod tests {
             ("host", "127.0.0.1:8080")
         ])));
         assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:8080")])));
+    }
+
+    #[test]
+    fn a_foreign_origin_is_refused_whatever_sec_fetch_site_says() {
+        assert!(!is_same_origin(&headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:8080")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080")
+        ])));
+        assert!(is_same_origin(&headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080")
+        ])));
     }
 }
