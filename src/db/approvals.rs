@@ -290,28 +290,6 @@ pub async fn participants(
     .await
 }
 
-/// Every participant as deciding needs it, by step and position.
-pub async fn seat_states(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<SeatState>> {
-    sqlx::query_as!(
-        SeatState,
-        r#"
-        SELECT p.id, s.position AS step, p.organisation_id, o.short_name AS organisation_name,
-               p.is_mandatory, p.is_final, p.decision,
-               ARRAY(SELECT a.description FROM approval_actions a
-                     WHERE a.participant_id = p.id AND a.is_mandatory AND a.done_at IS NULL
-                     ORDER BY a.position, a.id) AS "open_mandatory_actions!"
-        FROM approval_participants p
-        JOIN approval_steps s ON s.id = p.step_id AND s.approval_id = $1
-        JOIN organisations o ON o.id = p.organisation_id
-        WHERE p.approval_id = $1
-        ORDER BY s.position, p.position, p.id
-        "#,
-        id
-    )
-    .fetch_all(conn)
-    .await
-}
-
 /// The initiator's folders with their document counts.
 pub async fn folders(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<FolderRow>> {
     sqlx::query_as!(

@@ -43,7 +43,11 @@ async fn load_decidable(
 ) -> AppResult<(Visible, SeatState)> {
     let visible = load_visible(state, user, id).await?;
     let mut conn = state.db.acquire().await?;
-    let participants = db::approvals::seat_states(&mut conn, id).await?;
+    let participants: Vec<SeatState> = db::schedule::seats(&mut conn, &[id], state.clock.today())
+        .await?
+        .iter()
+        .map(db::schedule::SeatRow::state)
+        .collect();
     let participant = participants
         .iter()
         .find(|p| p.id == participant_id)
