@@ -196,19 +196,7 @@ pub async fn submit(State(state): State<AppState>, multipart: Multipart) -> AppR
     if filled.purpose.trim().is_empty() {
         errors.push("Укажите цель получения доступа.".to_owned());
     }
-    let emails: Vec<String> = filled
-        .employees
-        .iter()
-        .map(|e| normalise_email(&e.email))
-        .filter(|e| !e.is_empty())
-        .collect();
-    let mut used = Vec::new();
-    for email in &emails {
-        if db::access_requests::email_in_use(&state.db, email).await? {
-            used.push(email.clone());
-        }
-    }
-    let employees = match check_employees(&filled.employees, |e| used.iter().any(|u| u == e)) {
+    let employees = match check_employees(&filled.employees) {
         Ok(employees) => employees,
         Err(problems) => {
             errors.extend(problems);

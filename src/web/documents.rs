@@ -32,6 +32,12 @@ const MAX_FILE_NAME: usize = 255;
 /// Text fields longer than this are refused rather than held in memory.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
+/// All the text fields of one form together, in bytes.
+const MAX_TEXT_TOTAL: usize = 1024 * 1024;
+
+/// Files sent in one form, signatures included.
+const MAX_FILES: usize = 100;
+
 /// Longest comment to a decision or an action, in characters, as the forms allow.
 const MAX_COMMENT: usize = 4000;
 
@@ -91,6 +97,7 @@ async fn read_parts(
 ) -> AppResult<PostedForm> {
     let limit = state.config.max_upload_bytes;
     let mut form = PostedForm::default();
+    let mut text_bytes = 0;
     while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         let sent_name = field
@@ -99,21 +106,28 @@ async fn read_parts(
             .and_then(|value| super::upload_name::file_name(value.as_bytes()));
         let Some(file_name) = sent_name else {
             let text = field.text().await.map_err(too_large_or_bad)?;
-            if text.len() > MAX_TEXT_FIELD {
+            text_bytes += text.len();
+            if text.len() > MAX_TEXT_FIELD || text_bytes > MAX_TEXT_TOTAL {
                 return Err(AppError::BadRequest(
                     "Слишком длинный текст в форме.".into(),
                 ));
             }
-            super::extract::refuse_nul(&text)?;
+            super::extract::refuse_control(&text)?;
             form.fields.insert(name, text);
             continue;
         };
-        super::extract::refuse_nul(&file_name)?;
+        super::extract::refuse_control(&file_name)?;
         if file_name.is_empty() || !store_files {
             continue; // a file input left empty, or files not wanted
         }
         if let Some(check) = may_store.take() {
             check.await?;
+        }
+        if form.uploads.len() == MAX_FILES {
+            return Err(AppError::BadRequest(format!(
+                "За один раз можно отправить не больше {MAX_FILES} файлов, подписи считая. \
+                 Отправьте остальные следующим разом."
+            )));
         }
         let original_name = base_name(&file_name);
         if original_name.chars().count() > MAX_FILE_NAME {

@@ -17,18 +17,25 @@ use crate::error::AppError;
 /// Largest URL-encoded form read, as axum's own default.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
-/// PostgreSQL keeps no NUL character in text, so text carrying one is refused with a message
-/// before it reaches a query.
-pub fn refuse_nul(text: &str) -> Result<(), AppError> {
-    if text.contains('\0') {
-        return Err(nul_refused());
+/// PostgreSQL keeps no NUL character in text, and other control characters (a bell, an
+/// escape) have no place in what a person types: text carrying one is refused with a message
+/// before it reaches a query. Tabs and line breaks are kept.
+pub fn refuse_control(text: &str) -> Result<(), AppError> {
+    if text.chars().any(is_refused_control) {
+        return Err(control_refused());
     }
     Ok(())
 }
 
-fn nul_refused() -> AppError {
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn control_refused() -> AppError {
     AppError::BadRequest(
-        "В тексте есть недопустимый нулевой символ. Уберите его и отправьте снова.".into(),
+        "В тексте есть недопустимый символ: нулевой или другой управляющий. Уберите его и \
+         отправьте снова."
+            .into(),
     )
 }
 
@@ -62,7 +69,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         if encodes_nul(parts.uri.query().unwrap_or_default().as_bytes()) {
-            return Err(nul_refused());
+            return Err(control_refused());
         }
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state).await?;
@@ -82,7 +89,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
             .await
             .map_err(|_| AppError::BadRequest("Форма слишком велика.".into()))?;
         if encodes_nul(&bytes) {
-            return Err(nul_refused());
+            return Err(control_refused());
+        }
+        for (name, value) in url::form_urlencoded::parse(&bytes) {
+            refuse_control(&name)?;
+            refuse_control(&value)?;
         }
         let request = Request::from_parts(parts, Body::from(bytes));
         let axum::Form(value) = axum::Form::<T>::from_request(request, state).await?;
@@ -137,7 +148,20 @@ mod tests {
         assert!(encodes_nul(b"q=%00"));
         assert!(encodes_nul(b"name=a\0b"));
         assert!(!encodes_nul(b"q=%2500&n=100"));
-        assert!(refuse_nul("ab\0").is_err());
-        assert!(refuse_nul("обычный текст").is_ok());
+        assert!(refuse_control("ab\0").is_err());
+        assert!(refuse_control("обычный текст").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_tabs_and_line_breaks_kept() {
+        for text in [
+            "звонок\u{7}",
+            "\u{1b}[31mкрасный",
+            "удаление\u{7f}",
+            "\u{85}",
+        ] {
+            assert!(refuse_control(text).is_err(), "{text:?}");
+        }
+        assert!(refuse_control("строка 1\r\nстрока 2\tи табуляция").is_ok());
     }
 }

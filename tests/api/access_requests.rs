@@ -94,7 +94,6 @@ async fn a_request_is_checked_row_by_row_and_filed_with_its_letter() {
             "Сотрудник 2: СНИЛС введён с ошибкой: контрольное число не совпадает.",
             "Сотрудник 2: этот e-mail уже указан у другого сотрудника в заявке.",
             "Сотрудник 3: выберите хотя бы одно право.",
-            "Сотрудник 3: этот e-mail уже используется в системе.",
             "Прикрепите скан официального письма организации.",
         ]
     );
@@ -352,6 +351,49 @@ async fn approving_creates_the_organisation_and_accounts_and_mails_each_a_link()
             .await
             .expect("logins");
     assert_eq!(logins, ["ivanov2", "petrova2"]);
+}
+
+/// The form is open to anyone, so it does not tell whether an address has an account; the
+/// administrator sees it on the request, and approving is refused while it stays so.
+#[tokio::test]
+async fn an_address_with_an_account_is_told_to_the_administrator_not_to_the_public() {
+    let app = TestApp::spawn().await;
+    sqlx::query("UPDATE users SET email = 'ivanov@tsn.ru' WHERE login = 'kga'")
+        .execute(&app.db)
+        .await
+        .expect("email");
+    let id = filed(&app, "7800123456").await;
+    let filed_page = app
+        .anonymous()
+        .page(&format!("/access-request?filed={id}"))
+        .await;
+    assert!(!filed_page.html().contains("ivanov@tsn.ru"));
+
+    let admin = app.login("admin").await;
+    let shown = admin.page(&format!("/admin/requests/{id}")).await;
+    assert_eq!(
+        texts(&shown, "p.warning"),
+        [
+            "E-mail, отмеченные «занят», уже принадлежат другим учётным записям: заявку с ними \
+          одобрить нельзя."
+        ]
+    );
+    assert_eq!(texts(&shown, "strong.taken"), ["занят"], "one of the two");
+    let users = count(&app, "users").await;
+    let refused = admin
+        .post_form(&format!("/admin/requests/{id}/approve"), &[])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = scraper::Html::parse_document(&refused.text().await.expect("body"));
+    assert_eq!(
+        texts(&page, "p.error"),
+        [
+            "Заявку нельзя одобрить: e-mail ivanov@tsn.ru уже занят другой учётной записью. \
+          Отклоните заявку с этой причиной."
+        ]
+    );
+    assert_eq!(app_status(&app, id).await, "pending");
+    assert_eq!(count(&app, "users").await, users, "no account made");
 }
 
 #[tokio::test]

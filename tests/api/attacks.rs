@@ -403,32 +403,48 @@ fn pdf_text(bytes: &[u8]) -> String {
     run("pdftotext", &[path_str(&path), "-"])
 }
 
-/// PostgreSQL keeps no NUL in text: a NUL typed anywhere is told in Russian and stored nowhere.
+/// PostgreSQL keeps no NUL in text, and a bell or an escape has no place in a name: either,
+/// typed anywhere, is told in Russian and stored nowhere.
 #[tokio::test]
-async fn a_nul_character_anywhere_is_refused_with_a_message() {
+async fn a_nul_or_control_character_anywhere_is_refused_with_a_message() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;
     let route = app.route_id().await.to_string();
-    let named = rso
-        .post_form(
-            "/approvals",
-            &[
-                ("route_id", route.as_str()),
-                ("name", "Имя\u{0}с нулём"),
-                ("subject", "Предмет"),
-                ("works_address", "Адрес"),
-                ("network_kind", "Теплоснабжение"),
-            ],
-        )
-        .await;
-    assert_eq!(named.status(), StatusCode::BAD_REQUEST);
-    assert!(named.text().await.expect("body").contains("нулевой символ"));
+    for name in [
+        "Имя\u{0}с нулём",
+        "Имя\u{1b}[31mс escape",
+        "Имя со звонком\u{7}",
+    ] {
+        let named = rso
+            .post_form(
+                "/approvals",
+                &[
+                    ("route_id", route.as_str()),
+                    ("name", name),
+                    ("subject", "Предмет"),
+                    ("works_address", "Адрес"),
+                    ("network_kind", "Теплоснабжение"),
+                ],
+            )
+            .await;
+        assert_eq!(named.status(), StatusCode::BAD_REQUEST, "{name:?}");
+        assert!(
+            named
+                .text()
+                .await
+                .expect("body")
+                .contains("недопустимый символ: нулевой или другой управляющий"),
+            "{name:?}"
+        );
+    }
     assert_eq!(crate::helpers::count(&app, "approvals").await, 0);
 
     let id = app.launched_approval().await;
     let kt = app.login("kt").await;
     let seat = app.participant_of(id, "kt").await;
     let refused = kt.decide(id, seat, "refuse", "Отказ\u{0}").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused = kt.decide(id, seat, "refuse", "Отказ\u{8}\u{8}").await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         crate::helpers::count(&app, "approval_participants WHERE decision IS NOT NULL").await,
@@ -559,7 +575,7 @@ async fn odd_requests_get_russian_answers() {
 }
 
 #[tokio::test]
-async fn uploads_that_carry_nothing_are_refused_with_a_message_and_add_nothing() {
+async fn uploads_that_carry_nothing_or_too_much_are_refused_with_a_message_and_add_nothing() {
     let app = TestApp::spawn().await;
     let rso = app.login("rso").await;
     let draft = app.ready_draft(&rso).await;
@@ -620,6 +636,39 @@ async fn uploads_that_carry_nothing_are_refused_with_a_message_and_add_nothing()
     let text = cut_off.text().await.expect("body");
     assert!(text.contains("форма пришла неполной"), "{text}");
     assert!(!text.contains("Error parsing"), "{text}");
+
+    // One form carries at most a hundred files and a megabyte of text.
+    let names: Vec<String> = (1..=101).map(|n| format!("Лист {n}.pdf")).collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|name| (name.as_str(), b"%PDF-1.4".as_slice()))
+        .collect();
+    let too_many = rso.upload_files(draft, folder, &files).await;
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        too_many
+            .text()
+            .await
+            .expect("body")
+            .contains("не больше 100 файлов")
+    );
+    let mut wordy = multipart::Form::new();
+    for n in 0..20 {
+        wordy = wordy.text(format!("note{n}"), "я".repeat(30_000));
+    }
+    let wordy = wordy.part(
+        "files",
+        multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("Лист.pdf"),
+    );
+    let too_much_text = rso.post_multipart(&path, wordy).await;
+    assert_eq!(too_much_text.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        too_much_text
+            .text()
+            .await
+            .expect("body")
+            .contains("Слишком длинный текст")
+    );
 
     assert_eq!(crate::helpers::count(&app, "documents").await, documents);
     assert_eq!(crate::helpers::count(&app, "signatures").await, signatures);

@@ -97,6 +97,8 @@ pub struct EmployeeView {
     pub email: String,
     pub phone: String,
     pub working_hours: String,
+    /// An account has this address already, so approving would be refused.
+    pub taken: bool,
 }
 
 #[derive(Template)]
@@ -105,6 +107,8 @@ struct RequestPage {
     layout: Layout,
     request: RequestRow,
     employees: Vec<EmployeeView>,
+    /// Some employee's address belongs to an account already.
+    any_taken: bool,
     /// The organisation already registered with the request's ИНН.
     existing: Option<String>,
     error: Option<String>,
@@ -119,10 +123,11 @@ async fn request_page(
     let request = db::access_requests::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let employees = db::access_requests::employees(&state.db, id)
-        .await?
-        .into_iter()
-        .map(|e| EmployeeView {
+    let pending = request.status == "pending";
+    let mut employees = Vec::new();
+    for e in db::access_requests::employees(&state.db, id).await? {
+        let taken = pending && db::access_requests::email_in_use(&state.db, &e.email).await?;
+        employees.push(EmployeeView {
             full_name: e.full_name,
             job_title: e.job_title,
             rights: e.rights.names().join(", "),
@@ -130,8 +135,9 @@ async fn request_page(
             email: e.email,
             phone: e.phone,
             working_hours: e.working_hours,
-        })
-        .collect();
+            taken,
+        });
+    }
     let existing = db::access_requests::organisation_by_inn(&state.db, &request.org_inn).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -141,6 +147,7 @@ async fn request_page(
     let page = RequestPage {
         layout: Layout::of(user),
         request: row(request),
+        any_taken: employees.iter().any(|e| e.taken),
         employees,
         existing,
         error,
@@ -196,8 +203,8 @@ pub async fn approve(
             }
             Err(ApproveError::EmailTaken(email)) => {
                 let message = format!(
-                    "Заявку нельзя одобрить: e-mail {email} с момента подачи занят другой учётной \
-                 записью. Отклоните заявку с этой причиной."
+                    "Заявку нельзя одобрить: e-mail {email} уже занят другой учётной записью. \
+                 Отклоните заявку с этой причиной."
                 );
                 return request_page(&state, &admin, id, Some(message)).await;
             }
