@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
@@ -45,6 +45,24 @@ pub async fn refresh_read(
     now: DateTime<Utc>,
     mail: Option<&str>,
 ) -> sqlx::Result<()> {
+    plan(approval_ids, seats, now).write(conn, now, mail).await
+}
+
+/// What a refresh writes: the dates that changed, the notices due, and the approvals to mark
+/// as computed for today.
+#[derive(Debug)]
+pub struct Refresh {
+    pub seats: SeatUpdates,
+    actions: ActionUpdates,
+    notices: Vec<(Notice<'static>, i64)>,
+    stale: Vec<i64>,
+    today: NaiveDate,
+}
+
+/// Computes the refresh of [`refresh_read`] without writing it, so that an event that
+/// writes a participant's row anyway can write its new dates in the same statement
+/// ([`SeatUpdates::take`]).
+pub fn plan(approval_ids: &[i64], seats: &[SeatRow], now: DateTime<Utc>) -> Refresh {
     let today = moscow_date(now);
     let mut seat_updates = SeatUpdates::default();
     let mut action_updates = ActionUpdates::default();
@@ -82,10 +100,6 @@ pub async fn refresh_read(
             }
         }
     }
-
-    db::schedule::write_seats(conn, &seat_updates).await?;
-    db::schedule::write_actions(conn, &action_updates).await?;
-    db::notifications::notify_participants(conn, &notices, mail, now).await?;
     // Running approvals not yet computed for today; others (drafts, completed) are marked
     // too, as before, so that none is asked about again.
     let current: HashSet<i64> = seats
@@ -93,15 +107,36 @@ pub async fn refresh_read(
         .filter(|seat| seat.dates_current)
         .map(|seat| seat.approval_id)
         .collect();
-    let stale: Vec<i64> = approval_ids
+    let stale = approval_ids
         .iter()
         .copied()
         .filter(|id| !current.contains(id))
         .collect();
-    if !stale.is_empty() {
-        db::schedule::mark_current(conn, &stale, today).await?;
+    Refresh {
+        seats: seat_updates,
+        actions: action_updates,
+        notices,
+        stale,
+        today,
     }
-    Ok(())
+}
+
+impl Refresh {
+    /// Stores the dates, sends the notices and marks the approvals computed for today.
+    pub async fn write(
+        self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        mail: Option<&str>,
+    ) -> sqlx::Result<()> {
+        db::schedule::write_seats(conn, &self.seats).await?;
+        db::schedule::write_actions(conn, &self.actions).await?;
+        db::notifications::notify_participants(conn, &self.notices, mail, now).await?;
+        if !self.stale.is_empty() {
+            db::schedule::mark_current(conn, &self.stale, self.today).await?;
+        }
+        Ok(())
+    }
 }
 
 fn seat_input(row: &SeatRow) -> SeatInput {

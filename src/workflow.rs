@@ -684,6 +684,20 @@ pub async fn decide(
     lifecycle::may_decide(status_of(&before.status)?, &seats, participant.id)
         .map_err(|refusal| AppError::Conflict(refusal.message()))?;
 
+    // The dates as they follow from the decision: the decider's row is written once, with
+    // its decision; the others' after.
+    let mut own_dates = None;
+    if let Some(row) = rows.iter_mut().find(|p| p.id == participant.id) {
+        row.decision = Some(input.decision.as_db().to_owned());
+        row.decided_at = Some(now);
+        own_dates = Some(row.stored_dates());
+    }
+    let mut refresh = dates_refresh::plan(&[approval_id], &rows, now);
+    let own_dates = refresh
+        .seats
+        .take(participant.id)
+        .or(own_dates)
+        .ok_or(AppError::NotFound)?;
     let recorded = db::approvals::record_decision(
         &mut tx,
         participant.id,
@@ -691,6 +705,7 @@ pub async fn decide(
         input.comment.trim(),
         actor.user_id,
         now,
+        &own_dates,
     )
     .await?;
     if !recorded {
@@ -703,14 +718,10 @@ pub async fn decide(
         insert_document(&mut tx, approval_id, place, upload, actor, now).await?;
     }
 
-    if let Some(row) = rows.iter_mut().find(|p| p.id == participant.id) {
-        row.decision = Some(input.decision.as_db().to_owned());
-        row.decided_at = Some(now);
-    }
     let seats: Vec<_> = rows.iter().map(|p| p.state().seat()).collect();
     let progress = lifecycle::progress(&seats);
     apply_progress(&mut tx, approval_id, &before, progress, now).await?;
-    dates_refresh::refresh_read(&mut tx, &[approval_id], &rows, now, mail).await?;
+    refresh.write(&mut tx, now, mail).await?;
     let notices = decision_notices(
         approval_id,
         &before.number,

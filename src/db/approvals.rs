@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
+use super::schedule::SeatDatesRow;
 use crate::domain::{
     access::Actor,
     lifecycle::{Decision, Seat},
@@ -391,7 +392,8 @@ pub async fn set_planned(
     Ok(())
 }
 
-/// Records a decision unless one exists; returns whether this call recorded it.
+/// Records a decision unless one exists, with the participant's dates as they follow from
+/// it (one write of the row); returns whether this call recorded it.
 pub async fn record_decision(
     conn: &mut PgConnection,
     participant_id: i64,
@@ -399,18 +401,27 @@ pub async fn record_decision(
     comment: &str,
     user_id: i64,
     now: DateTime<Utc>,
+    dates: &SeatDatesRow,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"
         UPDATE approval_participants
-        SET decision = $2, decision_comment = $3, decided_by = $4, decided_at = $5
+        SET decision = $2, decision_comment = $3, decided_by = $4, decided_at = $5,
+            expected_start = $6, expected_start_lag = $7, expected_end = $8,
+            expected_end_lag = $9, deadline = $10, is_overdue = $11
         WHERE id = $1 AND decision IS NULL
         "#,
         participant_id,
         decision.as_db(),
         comment,
         user_id,
-        now
+        now,
+        dates.expected_start,
+        dates.expected_start_lag,
+        dates.expected_end,
+        dates.expected_end_lag,
+        dates.deadline,
+        dates.is_overdue
     )
     .execute(conn)
     .await?;

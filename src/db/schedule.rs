@@ -108,6 +108,47 @@ pub struct ActionUpdates {
     pub deadline: Vec<Option<NaiveDate>>,
 }
 
+/// One participant's stored dates, as [`SeatUpdates`] holds them for many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatDatesRow {
+    pub expected_start: Option<NaiveDate>,
+    pub expected_start_lag: Option<i32>,
+    pub expected_end: Option<NaiveDate>,
+    pub expected_end_lag: Option<i32>,
+    pub deadline: Option<NaiveDate>,
+    pub is_overdue: bool,
+}
+
+impl SeatRow {
+    /// The dates stored for the participant when it was read.
+    pub fn stored_dates(&self) -> SeatDatesRow {
+        SeatDatesRow {
+            expected_start: self.expected_start,
+            expected_start_lag: self.expected_start_lag,
+            expected_end: self.expected_end,
+            expected_end_lag: self.expected_end_lag,
+            deadline: self.deadline,
+            is_overdue: self.is_overdue,
+        }
+    }
+}
+
+impl SeatUpdates {
+    /// Takes one participant's new dates out, for a caller that writes its row itself.
+    pub fn take(&mut self, id: i64) -> Option<SeatDatesRow> {
+        let i = self.ids.iter().position(|&p| p == id)?;
+        self.ids.remove(i);
+        Some(SeatDatesRow {
+            expected_start: Some(self.expected_start.remove(i)),
+            expected_start_lag: self.expected_start_lag.remove(i),
+            expected_end: Some(self.expected_end.remove(i)),
+            expected_end_lag: self.expected_end_lag.remove(i),
+            deadline: self.deadline.remove(i),
+            is_overdue: self.is_overdue.remove(i),
+        })
+    }
+}
+
 pub async fn write_seats(conn: &mut PgConnection, updates: &SeatUpdates) -> sqlx::Result<()> {
     if updates.ids.is_empty() {
         return Ok(());
@@ -298,5 +339,43 @@ impl SeatRow {
                 .map(|action| action.description.clone())
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taking_a_participants_dates_leaves_the_others_in_their_columns() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        let mut updates = SeatUpdates::default();
+        for (id, d) in [(7, 1), (8, 2), (9, 3)] {
+            updates.ids.push(id);
+            updates.expected_start.push(day(d));
+            updates.expected_start_lag.push(None);
+            updates.expected_end.push(day(d + 10));
+            updates
+                .expected_end_lag
+                .push(Some(i32::try_from(d).expect("small")));
+            updates.deadline.push(Some(day(d + 8)));
+            updates.is_overdue.push(d == 2);
+        }
+        assert_eq!(
+            updates.take(8),
+            Some(SeatDatesRow {
+                expected_start: Some(day(2)),
+                expected_start_lag: None,
+                expected_end: Some(day(12)),
+                expected_end_lag: Some(2),
+                deadline: Some(day(10)),
+                is_overdue: true,
+            })
+        );
+        assert_eq!(updates.take(8), None);
+        assert_eq!(updates.ids, [7, 9]);
+        assert_eq!(updates.expected_end, [day(11), day(13)]);
+        assert_eq!(updates.deadline, [Some(day(9)), Some(day(11))]);
+        assert_eq!(updates.is_overdue, [false, false]);
     }
 }
