@@ -217,9 +217,13 @@ pub enum ApproveError {
     Db(#[from] sqlx::Error),
 }
 
+/// Held while a request is approved, so that approvals run one after another and each
+/// sees the organisations, logins and e-mails the one before made.
+const APPROVAL_LOCK: i64 = 4_711_002;
+
 /// Approves a pending request: the organisation (found by ИНН when the administrator
 /// confirmed joining it, else created) and an account per employee. Locks the request, so
-/// two approvals cannot both create them.
+/// two approvals cannot both create them, and waits for any other approval to finish.
 pub async fn approve(
     conn: &mut PgConnection,
     id: i64,
@@ -227,6 +231,9 @@ pub async fn approve(
     join_existing: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewAccount>, ApproveError> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", APPROVAL_LOCK)
+        .execute(&mut *conn)
+        .await?;
     let request = sqlx::query!(
         r#"
         SELECT org_name, org_short_name, org_kind, org_inn, org_ogrn FROM access_requests

@@ -105,7 +105,8 @@ async fn read_parts(
             .get(header::CONTENT_DISPOSITION)
             .and_then(|value| super::upload_name::file_name(value.as_bytes()));
         let Some(file_name) = sent_name else {
-            let text = field.text().await.map_err(too_large_or_bad)?;
+            let bytes = field.bytes().await.map_err(too_large_or_bad)?;
+            let text = super::extract::utf8_text(bytes.to_vec())?;
             text_bytes += text.len();
             if text.len() > MAX_TEXT_FIELD || text_bytes > MAX_TEXT_TOTAL {
                 return Err(AppError::BadRequest(

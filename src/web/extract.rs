@@ -39,6 +39,28 @@ fn control_refused() -> AppError {
     )
 }
 
+fn not_utf8() -> AppError {
+    AppError::BadRequest(
+        "В тексте есть знаки не в кодировке UTF-8, и сохранить его как есть нельзя. \
+         Отправьте форму со страницы сервиса."
+            .into(),
+    )
+}
+
+/// Text received as bytes: refused with a message unless it is UTF-8 (what the service's
+/// pages send), rather than stored with «�» in place of what was typed.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, AppError> {
+    String::from_utf8(bytes).map_err(|_| not_utf8())
+}
+
+/// Whether every name and value of URL-encoded bytes decodes to UTF-8. Splitting at `=`
+/// too is safe: no byte of a multi-byte character is an ASCII one.
+fn decodes_to_utf8(bytes: &[u8]) -> bool {
+    bytes
+        .split(|&b| b == b'&' || b == b'=')
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
+}
+
 /// Whether URL-encoded bytes decode to a NUL character.
 fn encodes_nul(bytes: &[u8]) -> bool {
     bytes.contains(&0) || bytes.windows(3).any(|w| w == b"%00")
@@ -68,8 +90,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        if encodes_nul(parts.uri.query().unwrap_or_default().as_bytes()) {
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        if encodes_nul(query) {
             return Err(control_refused());
+        }
+        if !decodes_to_utf8(query) {
+            return Err(not_utf8());
         }
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state).await?;
@@ -90,6 +116,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
             .map_err(|_| AppError::BadRequest("Форма слишком велика.".into()))?;
         if encodes_nul(&bytes) {
             return Err(control_refused());
+        }
+        if !decodes_to_utf8(&bytes) {
+            return Err(not_utf8());
         }
         for (name, value) in url::form_urlencoded::parse(&bytes) {
             refuse_control(&name)?;
@@ -150,6 +179,21 @@ mod tests {
         assert!(!encodes_nul(b"q=%2500&n=100"));
         assert!(refuse_control("ab\0").is_err());
         assert!(refuse_control("обычный текст").is_ok());
+    }
+
+    #[test]
+    fn only_utf8_text_is_taken() {
+        assert!(decodes_to_utf8(b"name=%D0%AF&q=a+b%3Dc&empty=&flag"));
+        assert!(decodes_to_utf8("name=Я=1".as_bytes()));
+        assert!(!decodes_to_utf8(b"name=%E9%E9"));
+        assert!(!decodes_to_utf8(b"%FF=1"));
+        assert!(!decodes_to_utf8(b"name=\xd0"));
+        assert!(!decodes_to_utf8(&[b'a', b'=', 0xd0]));
+        assert_eq!(
+            utf8_text("Я".as_bytes().to_vec()).ok().as_deref(),
+            Some("Я")
+        );
+        assert!(utf8_text(vec![0xe9, 0xe9]).is_err());
     }
 
     #[test]

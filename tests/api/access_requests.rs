@@ -396,6 +396,47 @@ async fn an_address_with_an_account_is_told_to_the_administrator_not_to_the_publ
     assert_eq!(count(&app, "users").await, users, "no account made");
 }
 
+/// Requests for one organisation approved at the same moment: one creates it, the others are
+/// told that it exists, as they would be one after another.
+#[tokio::test]
+async fn requests_approved_at_once_make_one_organisation_and_tell_the_rest() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(filed(&app, "7800123456").await);
+    }
+    let admin = app.login("admin").await;
+    let organisations = count(&app, "organisations").await;
+    let users = count(&app, "users").await;
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        let admin = &admin;
+        async move {
+            let response = admin
+                .post_form(&format!("/admin/requests/{id}/approve"), &[])
+                .await;
+            let status = response.status();
+            let page = scraper::Html::parse_document(&response.text().await.expect("body"));
+            (status, texts(&page, "p.error"))
+        }
+    }))
+    .await;
+    let approved = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(approved, 1, "{answers:?}");
+    for (status, errors) in answers.iter().filter(|(s, _)| *s != StatusCode::SEE_OTHER) {
+        assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("Организация с этим ИНН уже зарегистрирована"),
+            "{errors:?}"
+        );
+    }
+    assert_eq!(count(&app, "organisations").await, organisations + 1);
+    assert_eq!(count(&app, "users").await, users + 2);
+}
+
 #[tokio::test]
 async fn rejecting_needs_a_reason_which_the_contact_receives() {
     let app = TestApp::spawn().await;

@@ -718,3 +718,29 @@ async fn a_head_changes_rights_of_its_own_staff_only_and_sees_its_reports() {
     let bad = head.page("/cabinet?from=вчера").await;
     assert!(texts(&bad, "div.error li")[0].starts_with("Дата «с» не распознана"));
 }
+
+/// The editor's list offers two ways to count a term; any other value is refused, not read
+/// as the first.
+#[tokio::test]
+async fn an_unknown_way_to_count_a_term_is_refused_and_saves_no_version() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let routes = count(&app, "routes").await;
+    let mut fields = route_form(&app, "Маршрут 2", "12").await;
+    for (key, value) in &mut fields {
+        if key == "s1.p0.basis" {
+            *value = "bogus".to_owned();
+        }
+    }
+    let refused = post_fields(&admin, "/admin/routes/editor", &fields).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = scraper::Html::parse_document(&refused.text().await.expect("body"));
+    assert_eq!(
+        texts(&page, "div.error li"),
+        [
+            "Отсчёт срока участника не распознан: выберите его из списка — от запуска \
+          согласования или от начала шага."
+        ]
+    );
+    assert_eq!(count(&app, "routes").await, routes, "no version saved");
+}

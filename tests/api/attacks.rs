@@ -468,6 +468,54 @@ async fn a_nul_or_control_character_anywhere_is_refused_with_a_message() {
     assert_eq!(token.status(), StatusCode::NOT_FOUND);
 }
 
+/// Bytes that are not UTF-8 cannot be kept as typed: in a form, a multipart field or the
+/// address they are refused with a message, not stored as «�».
+#[tokio::test]
+async fn text_that_is_not_utf8_is_refused_with_a_message_and_stored_nowhere() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let route = app.route_id().await;
+    let says_not_utf8 = |body: &str| body.contains("знаки не в кодировке UTF-8");
+    let body = format!(
+        "route_id={route}&name=%E9%E9&subject=x&works_address=x&network_kind=%D0%A2%D0%B5%D0%BF         %D0%BB%D0%BE%D1%81%D0%BD%D0%B0%D0%B1%D0%B6%D0%B5%D0%BD%D0%B8%D0%B5"
+    );
+    let created = rso
+        .client
+        .post(format!("{}/approvals", rso.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status(), StatusCode::BAD_REQUEST);
+    assert!(says_not_utf8(&created.text().await.expect("body")));
+    assert_eq!(crate::helpers::count(&app, "approvals").await, 0);
+
+    let id = app.launched_approval().await;
+    let kt = app.login("kt").await;
+    let seat = app.participant_of(id, "kt").await;
+    let form = multipart::Form::new().text("decision", "refuse").part(
+        "comment",
+        multipart::Part::bytes(vec![0xe9, 0xe9, b' ', 0xff]),
+    );
+    let refused = kt
+        .post_multipart(
+            &format!("/approvals/{id}/participants/{seat}/decision"),
+            form,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(says_not_utf8(&refused.text().await.expect("body")));
+    assert_eq!(
+        crate::helpers::count(&app, "approval_participants WHERE decision IS NOT NULL").await,
+        0
+    );
+
+    let listed = rso.get("/approvals?q=%E9%E9").await;
+    assert_eq!(listed.status(), StatusCode::BAD_REQUEST);
+    assert!(says_not_utf8(&listed.text().await.expect("body")));
+}
+
 /// A file name longer than a file system keeps is refused; the longest kept one still makes
 /// an inventory PDF and an archive.
 #[tokio::test]

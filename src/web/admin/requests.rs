@@ -215,6 +215,14 @@ pub async fn approve(
                 );
                 return request_page(&state, &admin, id, Some(message)).await;
             }
+            // An administrator's own form made the same ИНН, login or e-mail meanwhile.
+            Err(ApproveError::Db(e)) if db::is_unique_violation(&e) => {
+                let message = "Заявку не удалось одобрить: в это же время появилась организация \
+                 с тем же ИНН или учётная запись с тем же логином или e-mail. Ничего не создано; \
+                 проверьте заявку и повторите."
+                    .to_owned();
+                return request_page(&state, &admin, id, Some(message)).await;
+            }
             Err(ApproveError::Db(e)) => return Err(e.into()),
         };
     for account in &accounts {

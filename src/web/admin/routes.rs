@@ -143,7 +143,18 @@ pub async fn submit(
         apply(&mut route, op);
         return editor(&state, &user, base, route, Vec::new()).await;
     }
-    let problems = route_rules::problems(&route);
+    let mut problems = route_rules::problems(&route);
+    // The list offers only known ways to count a term; another value is not read as one.
+    let unknown_basis = fields
+        .iter()
+        .any(|(key, value)| key.ends_with(".basis") && TermBasis::from_db(value).is_none());
+    if unknown_basis {
+        problems.push(
+            "Отсчёт срока участника не распознан: выберите его из списка — от запуска \
+             согласования или от начала шага."
+                .to_owned(),
+        );
+    }
     if !problems.is_empty() {
         return editor(&state, &user, base, route, problems).await;
     }
