@@ -10,10 +10,10 @@
 #       uploads with WORKERS (6) at once, the server's memory every 30 s.
 # Each run has a database of its own, dropped at the end.
 # TODO(#9): a lifecycle (19 requests: create, the edit page, four signed uploads, launch, the
-# card, two actions tables and two actions, eight decisions) still makes about 200
-# statements (a decision about 12: session and user, BEGIN, lock, participants, decision,
-# dates, notice, change and audit, COMMIT) and spends some 64 ms of CPU, 39 of them in
-# PostgreSQL; on two cores that holds it near 25 lifecycles/s against the 55 aimed at.
+# card, two actions tables and two actions, eight decisions) spends some 40 ms of CPU, 27 of
+# them in PostgreSQL (the participants read by every event, launch writing its participants'
+# and actions' rows three times, notices and audit): about 37 lifecycles/s and 700
+# decisions/s on two cores, against the 55 and the half of pgbench (about 990) aimed at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
