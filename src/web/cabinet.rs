@@ -94,7 +94,7 @@ pub async fn reports(
         }
         read_day(text).unwrap_or_else(|| {
             errors.push(format!(
-                "Дата «{what}» не распознана; взята {}.",
+                "Дата «{what}» не распознана или лежит вне 2000–2100 годов; взята {}.",
                 default.format("%d.%m.%Y")
             ));
             default

@@ -717,6 +717,11 @@ async fn a_head_changes_rights_of_its_own_staff_only_and_sees_its_reports() {
     assert_eq!(texts(&reports, "svg.chart").len(), 1, "decisions: none yet");
     let bad = head.page("/cabinet?from=вчера").await;
     assert!(texts(&bad, "div.error li")[0].starts_with("Дата «с» не распознана"));
+    let long_ago = head.page("/cabinet?from=1900-01-01").await;
+    assert!(
+        texts(&long_ago, "div.error li")[0]
+            .starts_with("Дата «с» не распознана или лежит вне 2000–2100 годов; взята ")
+    );
 }
 
 /// The editor's list offers two ways to count a term; any other value is refused, not read

@@ -125,6 +125,17 @@ async fn search_and_date_filters_narrow_the_list_and_live_in_the_url() {
         [na.as_str()]
     );
 
+    let inverted = rso
+        .page("/approvals?created_from=2027-03-12&created_to=2027-02-01")
+        .await;
+    assert_eq!(
+        texts(&inverted, "div.error li"),
+        [
+            "«Дата создания»: дата «с» позже даты «по», и ни одно согласование под это условие \
+          не попадёт."
+        ]
+    );
+
     let page = rso.page("/approvals?created_from=завтра&q=Школа").await;
     assert_eq!(
         texts(&page, "div.error li"),
