@@ -350,6 +350,14 @@ pub struct FolderUpload<'a> {
     pub submission: Option<uuid::Uuid>,
 }
 
+/// What became of a folder's upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderAdded {
+    Added,
+    /// The form had been posted before: its files are in already, these are not added.
+    SentBefore,
+}
+
 pub async fn add_folder_documents(
     pool: &PgPool,
     actor: &Actor,
@@ -357,7 +365,7 @@ pub async fn add_folder_documents(
     initiator_org_id: i64,
     posted: FolderUpload<'_>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<FolderAdded> {
     let FolderUpload {
         folder_id,
         uploads,
@@ -368,7 +376,7 @@ pub async fn add_folder_documents(
     if let Some(token) = submission {
         // The same form posted again (a double click): its files are in already.
         if !db::approvals::claim_submission(&mut tx, actor.user_id, token, now).await? {
-            return Ok(());
+            return Ok(FolderAdded::SentBefore);
         }
         db::approvals::record_submission(&mut tx, actor.user_id, token, approval_id).await?;
     }
@@ -394,7 +402,7 @@ pub async fn add_folder_documents(
         note_change(&mut tx, approval_id, actor, now, "document_added", &details).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(FolderAdded::Added)
 }
 
 /// Removes a document from a draft's folder.

@@ -307,7 +307,7 @@ pub async fn upload_to_folder(
     let uploads = super::signatures::pair_and_verify(&state, form.uploads).await?;
 
     let now = state.clock.now();
-    workflow::add_folder_documents(
+    let added = workflow::add_folder_documents(
         &state.db,
         &user.actor,
         id,
@@ -320,7 +320,11 @@ pub async fn upload_to_folder(
         now,
     )
     .await?;
-    Ok(Redirect::to(&format!("/approvals/{id}/edit#folder-{folder_id}")).into_response())
+    let again = match added {
+        workflow::FolderAdded::Added => "",
+        workflow::FolderAdded::SentBefore => "?again=1",
+    };
+    Ok(Redirect::to(&format!("/approvals/{id}/edit{again}#folder-{folder_id}")).into_response())
 }
 
 async fn edit_with_error(

@@ -161,6 +161,32 @@ async fn an_upload_form_sent_twice_at_once_adds_its_files_once() {
     );
     let documents = format!("documents WHERE approval_id = {id} AND folder_id = {folder_id}");
     assert_eq!(count(&app, &documents).await, 1, "added once");
+    // The one that added nothing says so on the page it leads to.
+    let mut locations: Vec<String> = [&a, &b]
+        .iter()
+        .map(|r| {
+            r.headers()["location"]
+                .to_str()
+                .expect("location")
+                .to_owned()
+        })
+        .collect();
+    locations.sort();
+    assert_eq!(
+        locations,
+        [
+            format!("/approvals/{id}/edit#folder-{folder_id}"),
+            format!("/approvals/{id}/edit?again=1#folder-{folder_id}"),
+        ]
+    );
+    let told = rso.page(&format!("/approvals/{id}/edit?again=1")).await;
+    assert_eq!(
+        crate::helpers::texts(&told, "div.error li"),
+        [
+            "Эта форма уже была отправлена, и её файлы уже в папке. Чтобы добавить другие файлы, \
+          выберите их и отправьте снова."
+        ]
+    );
     // The page shown again has a new token: the same file can be added on purpose.
     let edit = rso.page(&format!("/approvals/{id}/edit")).await;
     let fresh = edit
@@ -207,4 +233,49 @@ async fn a_burst_of_guessed_passwords_gets_five_tries_and_then_waits() {
         .post_form("/login", &[("login", "kga"), ("password", "demo1234")])
         .await;
     assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Each folder's form has its own token: files sent through two folders' forms of one page
+/// (another tab, the back button) are both added.
+#[tokio::test]
+async fn two_folders_forms_of_one_page_each_add_their_files() {
+    let app = TestApp::spawn().await;
+    let rso = app.login("rso").await;
+    let id = rso.create_draft(app.route_id().await, "Котельная").await;
+    let edit = rso.page(&format!("/approvals/{id}/edit")).await;
+    let forms: Vec<(String, String)> = edit
+        .select(&scraper::Selector::parse("form.upload").expect("selector"))
+        .map(|form| {
+            let action = form.value().attr("action").expect("action").to_owned();
+            let token = form
+                .select(&scraper::Selector::parse("input[name=submission]").expect("selector"))
+                .filter_map(|e| e.value().attr("value").map(str::to_owned))
+                .next()
+                .expect("token");
+            (action, token)
+        })
+        .collect();
+    assert!(forms.len() >= 2, "{forms:?}");
+    assert_ne!(forms[0].1, forms[1].1, "each form its own token");
+    let bytes = std::fs::read(sample("documents/Заявление.pdf")).expect("sample");
+    for (action, token) in &forms[..2] {
+        let form = multipart::Form::new()
+            .text("submission", token.clone())
+            .part(
+                "files",
+                multipart::Part::bytes(bytes.clone()).file_name("Заявление.pdf"),
+            );
+        let sent = rso.post_multipart(action, form).await;
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        assert!(
+            !sent.headers()["location"]
+                .to_str()
+                .expect("location")
+                .contains("again")
+        );
+    }
+    assert_eq!(
+        count(&app, &format!("documents WHERE approval_id = {id}")).await,
+        2
+    );
 }

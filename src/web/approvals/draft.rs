@@ -1,6 +1,6 @@
 //! The creation and edit card of a draft, its deletion and its launch.
 
-use crate::web::extract::{Form, Path};
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use axum::{
     extract::State,
@@ -266,6 +266,10 @@ pub struct FolderView {
     pub name: String,
     pub is_required: bool,
     pub documents: Vec<FolderDocument>,
+    /// The token of this folder's upload form (see `form_submissions`): each form has its
+    /// own, so a form posted twice adds its files once, and another folder's form of the
+    /// same page still adds its own.
+    pub submission: String,
 }
 
 /// A participant line of the read-only route table.
@@ -293,8 +297,6 @@ struct EditPage<'a> {
     folders: Vec<FolderView>,
     route: Vec<RouteLine>,
     max_upload: String,
-    /// The token the page's upload forms carry, so an upload posted twice adds once.
-    submission: String,
 }
 
 /// Loads a draft the user may manage, refusing others with the spec's answers.
@@ -326,6 +328,7 @@ pub fn folder_views(
             id: f.id,
             name: f.name.clone(),
             is_required: f.is_required,
+            submission: uuid::Uuid::new_v4().to_string(),
             documents: documents
                 .iter()
                 .filter(|d| d.folder_id == Some(f.id))
@@ -386,7 +389,6 @@ pub async fn render_edit(
     let participants = db::approvals::participants(&mut conn, id, state.clock.today()).await?;
     let signatures = db::signatures::for_approval(&mut conn, id).await?;
     let page = EditPage {
-        submission: uuid::Uuid::new_v4().to_string(),
         layout: Layout::of(user),
         id,
         number: visible.approval.number.clone(),
@@ -405,14 +407,32 @@ pub async fn render_edit(
     Ok((status, Html(page.render()?)).into_response())
 }
 
+/// What the edit page is told by the address it is opened at.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditQuery {
+    /// Set when an upload form was posted again and added nothing.
+    again: Option<String>,
+}
+
 pub async fn edit_form(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
+    Query(query): Query<EditQuery>,
 ) -> AppResult<Response> {
     let visible = load_manageable_draft(&state, &user, id).await?;
     let form = draft_form(&visible.approval);
-    render_edit(&state, &user, &visible, form, Vec::new(), StatusCode::OK).await
+    let messages = if query.again.is_some() {
+        vec![
+            "Эта форма уже была отправлена, и её файлы уже в папке. Чтобы добавить другие \
+             файлы, выберите их и отправьте снова."
+                .to_owned(),
+        ]
+    } else {
+        Vec::new()
+    };
+    render_edit(&state, &user, &visible, form, messages, StatusCode::OK).await
 }
 
 #[tracing::instrument(name = "approvals.update", skip_all, fields(approval.id = id))]
