@@ -334,7 +334,8 @@ pub async fn update_user(
 }
 
 /// Sets the four approval rights of a user of `organisation_id` (a head's change); returns
-/// whether such a user exists there.
+/// whether such a user exists there. Administrators are not a head's staff: their accounts
+/// change only through the administrators' pages.
 pub async fn set_rights(
     conn: &mut PgConnection,
     organisation_id: i64,
@@ -345,7 +346,7 @@ pub async fn set_rights(
         r#"
         UPDATE users SET can_create = $3, can_participate = $4, can_view = $5,
             can_view_public = $6
-        WHERE id = $2 AND organisation_id = $1
+        WHERE id = $2 AND organisation_id = $1 AND NOT is_admin
         "#,
         organisation_id,
         user_id,

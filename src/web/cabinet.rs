@@ -235,6 +235,7 @@ pub async fn staff(State(state): State<AppState>, Head(user): Head) -> AppResult
     let staff = db::accounts::users(&state.db, Some(user.actor.organisation_id))
         .await?
         .into_iter()
+        .filter(|u| !u.is_admin) // managed on the administrators' pages only
         .map(|u| StaffRow {
             rights: right_boxes(u.rights),
             user: UserRow::of(u),

@@ -702,6 +702,52 @@ async fn a_head_changes_rights_of_its_own_staff_only_and_sees_its_reports() {
         .expect("user");
     assert!(!after.is_admin && !after.is_head);
 
+    // A head of the operator's organisation: its administrator is not among the staff,
+    // and the administrator's rights cannot be changed from the cabinet.
+    sqlx::query("UPDATE users SET is_head = true WHERE login = 'public-viewer'")
+        .execute(&app.db)
+        .await
+        .expect("head");
+    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'admin'")
+        .fetch_one(&app.db)
+        .await
+        .expect("admin");
+    let operator_head = app.login("public-viewer").await;
+    let operator_staff = operator_head.page("/cabinet/staff").await;
+    assert!(
+        !operator_staff
+            .html()
+            .contains(&format!("/cabinet/staff/{admin_id}/rights"))
+    );
+    let admin_rights = || async {
+        let rights: (bool, bool, bool, bool) = sqlx::query_as(
+            "SELECT can_create, can_participate, can_view, can_view_public FROM users \
+             WHERE id = $1",
+        )
+        .bind(admin_id)
+        .fetch_one(&app.db)
+        .await
+        .expect("admin");
+        rights
+    };
+    let before = admin_rights().await;
+    let refused = operator_head
+        .post_form(
+            &format!("/cabinet/staff/{admin_id}/rights"),
+            &[
+                ("can_create", "on"),
+                ("can_participate", "on"),
+                ("can_view", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin_rights().await,
+        before,
+        "the administrator is untouched"
+    );
+
     let rso = app.login("rso").await;
     assert_eq!(rso.get("/cabinet").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
