@@ -182,6 +182,15 @@ pub struct NotificationRow {
 }
 
 /// The user's latest notices, newest first.
+/// Removes a user's notices (and their unsent mail): they speak of approvals of the
+/// organisation the user has left.
+pub async fn forget_for_user(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM notifications WHERE user_id = $1", user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn latest(pool: &PgPool, user_id: i64, limit: i64) -> sqlx::Result<Vec<NotificationRow>> {
     sqlx::query_as!(
         NotificationRow,

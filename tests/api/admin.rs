@@ -795,3 +795,78 @@ async fn an_unknown_way_to_count_a_term_is_refused_and_saves_no_version() {
     );
     assert_eq!(count(&app, "routes").await, routes, "no version saved");
 }
+
+/// A user moved to another organisation no longer sees notices about the old one's
+/// approvals; logins that would read like another's are refused.
+#[tokio::test]
+async fn a_moved_user_loses_the_old_organisations_notices_and_logins_stay_plain() {
+    let app = TestApp::spawn().await;
+    let id = app.launched_approval().await;
+    let kt = app.login("kt").await;
+    let seat = app.participant_of(id, "kt").await;
+    kt.decide(id, seat, "approve", "").await;
+    let notices = |login: &'static str| {
+        let app = &app;
+        async move {
+            count(
+                app,
+                &format!(
+                    "notifications WHERE user_id = (SELECT id FROM users WHERE login = '{login}')"
+                ),
+            )
+            .await
+        }
+    };
+    assert!(notices("rso-viewer").await > 0);
+    let kept = notices("rso").await;
+    assert!(kept > 0);
+
+    let admin = app.login("admin").await;
+    let viewer = sqlx::query!(
+        "SELECT id, full_name, position, email, snils FROM users WHERE login = 'rso-viewer'"
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("viewer");
+    let other = org_of(&app, "rso2").await.to_string();
+    let form = |login: &'static str| {
+        vec![
+            ("organisation_id", other.clone()),
+            ("login", login.to_owned()),
+            ("full_name", viewer.full_name.clone()),
+            ("position", viewer.position.clone()),
+            ("email", viewer.email.clone().unwrap_or_default()),
+            ("snils", viewer.snils.clone().unwrap_or_default()),
+            ("can_view", "on".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin
+                .post_form(&format!("/admin/users/{}", viewer.id), &pairs)
+                .await
+        }
+    };
+    for look_alike in ["rsо-viewer", "ｒso-viewer", "rso-viewer\u{200b}"] {
+        let refused = post(form(look_alike)).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{look_alike}"
+        );
+        let page = scraper::Html::parse_document(&refused.text().await.expect("body"));
+        assert_eq!(
+            texts(&page, "div.error li"),
+            ["Логин может состоять только из латинских букв, цифр и знаков «.», «_», «-», «@»."]
+        );
+    }
+    assert!(notices("rso-viewer").await > 0, "nothing changed yet");
+
+    let moved = post(form("rso-viewer")).await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(org_of(&app, "rso-viewer").await.to_string(), other);
+    assert_eq!(notices("rso-viewer").await, 0);
+    assert_eq!(notices("rso").await, kept, "others keep theirs");
+}

@@ -289,6 +289,10 @@ pub async fn edit_form(
     user_page(&state, &user, Some(record), form, Vec::new(), notice).await
 }
 
+fn is_login_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')
+}
+
 /// Reads the form into fields, with every problem it has.
 fn read_form(form: &UserForm) -> Result<UserFields, Vec<String>> {
     let mut errors = Vec::new();
@@ -300,6 +304,13 @@ fn read_form(form: &UserForm) -> Result<UserFields, Vec<String>> {
         errors.push("Укажите логин.".to_owned());
     } else if form.login.trim().chars().any(char::is_whitespace) {
         errors.push("Логин не должен содержать пробелов.".to_owned());
+    } else if !form.login.trim().chars().all(is_login_char) {
+        // Look-alikes (a Cyrillic «а», full-width or invisible characters) would let two
+        // logins read the same.
+        errors.push(
+            "Логин может состоять только из латинских букв, цифр и знаков «.», «_», «-», «@»."
+                .to_owned(),
+        );
     }
     if form.full_name.trim().is_empty() {
         errors.push("Укажите ФИО.".to_owned());
@@ -427,6 +438,10 @@ pub async fn update(
         Ok(false) => return Err(AppError::NotFound),
         other => other?,
     };
+    // Moved to another organisation: the notices about the old one's approvals go.
+    if record.organisation_id != fields.organisation_id {
+        db::notifications::forget_for_user(&mut tx, id).await?;
+    }
     tx.commit().await?;
     tracing::info!(user.id = id, "user updated");
     Ok(Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response())
