@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 
 use super::schedule::SeatDatesRow;
 use crate::domain::{
-    access::Actor,
+    access::{Actor, ApprovalScope},
     lifecycle::{Decision, Seat},
 };
 
@@ -35,6 +35,10 @@ pub struct ApprovalRow {
     pub primary_number: Option<String>,
     pub repeat_id: Option<i64>,
     pub repeat_number: Option<String>,
+    /// The repeat's status, publicity and participants, to tell who may see it.
+    pub repeat_status: Option<String>,
+    pub repeat_is_public: Option<bool>,
+    pub repeat_org_ids: Vec<i64>,
     pub author_name: String,
     /// The participants of the approval's route, by id ...
     pub participant_ids: Vec<i64>,
@@ -43,6 +47,16 @@ pub struct ApprovalRow {
 }
 
 impl ApprovalRow {
+    /// Who may see the approval's repeat, when it has one.
+    pub fn repeat_scope(&self) -> Option<ApprovalScope<'_>> {
+        Some(ApprovalScope {
+            initiator_org_id: self.initiator_org_id,
+            is_draft: self.repeat_status.as_deref()? == "draft",
+            is_public: self.repeat_is_public?,
+            participant_org_ids: &self.repeat_org_ids,
+        })
+    }
+
     /// The organisation of one of the approval's participants.
     pub fn organisation_of(&self, participant_id: i64) -> Option<i64> {
         let at = self
@@ -211,6 +225,9 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appro
                a.created_at, a.launched_at, a.planned_completion_date, a.completed_at,
                a.primary_approval_id, p.number AS "primary_number?",
                r.id AS "repeat_id?", r.number AS "repeat_number?",
+               r.status AS "repeat_status?", r.is_public AS "repeat_is_public?",
+               ARRAY(SELECT rp.organisation_id FROM approval_participants rp
+                     WHERE rp.approval_id = r.id) AS "repeat_org_ids!",
                u.full_name AS author_name,
                ARRAY(SELECT ap.id FROM approval_participants ap
                      WHERE ap.approval_id = a.id ORDER BY ap.id) AS "participant_ids!",

@@ -281,6 +281,14 @@ async fn a_repeat_copies_the_chosen_documents_independently_and_is_approved_anew
     let response = start_repeat(&rso, primary, &all).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let repeat = id_in_location(&response);
+    // The primary's card links to the repeat for those who may open it: while it is a
+    // draft, the initiator's staff, not the participants.
+    let link = format!("a[href='/approvals/{repeat}']");
+    let rso_card = rso.page(&format!("/approvals/{primary}")).await;
+    assert_eq!(texts(&rso_card, &link).len(), 1);
+    let kga = app.login("kga").await;
+    let kga_card = kga.page(&format!("/approvals/{primary}")).await;
+    assert!(texts(&kga_card, &link).is_empty());
     let edit = rso.page(&format!("/approvals/{repeat}/edit")).await;
     let number = sqlx::query_scalar!("SELECT number FROM approvals WHERE id = $1", primary)
         .fetch_one(&app.db)
@@ -394,6 +402,12 @@ async fn a_repeat_copies_the_chosen_documents_independently_and_is_approved_anew
         .post_form(&format!("/approvals/{repeat}/launch"), &[])
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let kga_card = kga.page(&format!("/approvals/{primary}")).await;
+    assert_eq!(
+        texts(&kga_card, &link).len(),
+        1,
+        "launched, it is theirs too"
+    );
     for login in STEP_ONE.iter().copied().chain(["gati"]) {
         let user = app.login(login).await;
         user.complete_mandatory_actions(&app, repeat).await;

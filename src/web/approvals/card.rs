@@ -77,6 +77,8 @@ struct CardPage {
     status: &'static str,
     is_draft: bool,
     may_manage: bool,
+    /// The approval has a repeat this user may see.
+    repeat_shown: bool,
     /// «Повторное согласование» is offered: rejected, no repeat yet, and the user may manage.
     may_repeat: bool,
     full: bool,
@@ -125,6 +127,9 @@ pub async fn card(
         status: status.title(),
         is_draft: status == Status::Draft,
         may_manage: user.actor.may_manage(approval.initiator_org_id),
+        repeat_shown: approval
+            .repeat_scope()
+            .is_some_and(|scope| user.actor.visibility(&scope) != Visibility::Hidden),
         may_repeat: lifecycle::may_repeat(
             user.actor.may_manage(approval.initiator_org_id),
             status,
