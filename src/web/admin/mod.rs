@@ -53,10 +53,27 @@ pub fn form_status(errors: &[String]) -> StatusCode {
 /// Organisations to choose from: id and short name.
 pub async fn organisation_choices(state: &AppState) -> AppResult<Vec<(i64, String)>> {
     let organisations = db::accounts::organisations(&state.db).await?;
-    Ok(organisations
-        .into_iter()
-        .map(|o| (o.id, o.short_name))
-        .collect())
+    Ok(choice_labels(&organisations))
+}
+
+/// Each organisation by its short name; names two organisations share (letter case and
+/// outer spaces aside) are told apart by ИНН, or by number when there is none.
+fn choice_labels(organisations: &[db::accounts::Organisation]) -> Vec<(i64, String)> {
+    let key = |name: &str| name.trim().to_lowercase();
+    organisations
+        .iter()
+        .map(|o| {
+            let shared = organisations
+                .iter()
+                .any(|other| other.id != o.id && key(&other.short_name) == key(&o.short_name));
+            let label = match (&o.inn, shared) {
+                (_, false) => o.short_name.clone(),
+                (Some(inn), true) => format!("{} (ИНН {inn})", o.short_name.trim()),
+                (None, true) => format!("{} (№ {})", o.short_name.trim(), o.id),
+            };
+            (o.id, label)
+        })
+        .collect()
 }
 
 /// Organisation kinds as stored and as named; the operator of the system comes last.
@@ -280,4 +297,38 @@ pub async fn update_organisation(
     Form(form): Form<OrganisationForm>,
 ) -> AppResult<Response> {
     save_organisation_form(&state, &user, Some(id), form).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn organisation(id: i64, short_name: &str, inn: Option<&str>) -> db::accounts::Organisation {
+        db::accounts::Organisation {
+            id,
+            name: short_name.to_owned(),
+            short_name: short_name.to_owned(),
+            kind: "rso".to_owned(),
+            inn: inn.map(str::to_owned),
+            ogrn: None,
+            users: 0,
+        }
+    }
+
+    #[test]
+    fn organisations_sharing_a_name_are_told_apart() {
+        let labels = choice_labels(&[
+            organisation(1, "ООО «НВС»", Some("7801234567")),
+            organisation(2, "ГАТИ", None),
+            organisation(3, "ооо «нвс» ", None),
+        ]);
+        assert_eq!(
+            labels,
+            [
+                (1, "ООО «НВС» (ИНН 7801234567)".to_owned()),
+                (2, "ГАТИ".to_owned()),
+                (3, "ооо «нвс» (№ 3)".to_owned()),
+            ]
+        );
+    }
 }
