@@ -694,18 +694,15 @@ pub async fn decide(
 
     // The dates as they follow from the decision: the decider's row is written once, with
     // its decision; the others' after.
-    let mut own_dates = None;
-    if let Some(row) = rows.iter_mut().find(|p| p.id == participant.id) {
-        row.decision = Some(input.decision.as_db().to_owned());
-        row.decided_at = Some(now);
-        own_dates = Some(row.stored_dates());
-    }
-    let mut refresh = dates_refresh::plan(&[approval_id], &rows, now);
-    let own_dates = refresh
-        .seats
-        .take(participant.id)
-        .or(own_dates)
+    let row = rows
+        .iter_mut()
+        .find(|p| p.id == participant.id)
         .ok_or(AppError::NotFound)?;
+    row.decision = Some(input.decision.as_db().to_owned());
+    row.decided_at = Some(now);
+    let stored_dates = row.stored_dates();
+    let mut refresh = dates_refresh::plan(&[approval_id], &rows, now);
+    let own_dates = refresh.seats.take(participant.id).unwrap_or(stored_dates);
     let recorded = db::approvals::record_decision(
         &mut tx,
         participant.id,

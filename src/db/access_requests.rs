@@ -95,13 +95,14 @@ pub async fn organisation_by_inn(pool: &PgPool, inn: &str) -> sqlx::Result<Optio
         .await
 }
 
-/// Whether an account already has this e-mail.
-pub async fn email_in_use(pool: &PgPool, email: &str) -> sqlx::Result<bool> {
+/// Those of the e-mails that accounts already have, in lower case.
+pub async fn emails_in_use(pool: &PgPool, emails: &[String]) -> sqlx::Result<Vec<String>> {
+    let lowered: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
     sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)) AS "used!""#,
-        email
+        r#"SELECT DISTINCT lower(email) AS "email!" FROM users WHERE lower(email) = ANY($1)"#,
+        &lowered
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await
 }
 

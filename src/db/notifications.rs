@@ -181,7 +181,6 @@ pub struct NotificationRow {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-/// The user's latest notices, newest first.
 /// Removes a user's notices (and their unsent mail): they speak of approvals of the
 /// organisation the user has left.
 pub async fn forget_for_user(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<()> {
@@ -191,6 +190,7 @@ pub async fn forget_for_user(conn: &mut PgConnection, user_id: i64) -> sqlx::Res
     Ok(())
 }
 
+/// The user's latest notices, newest first.
 pub async fn latest(pool: &PgPool, user_id: i64, limit: i64) -> sqlx::Result<Vec<NotificationRow>> {
     sqlx::query_as!(
         NotificationRow,

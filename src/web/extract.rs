@@ -53,12 +53,17 @@ pub fn utf8_text(bytes: Vec<u8>) -> Result<String, AppError> {
     String::from_utf8(bytes).map_err(|_| not_utf8())
 }
 
-/// Whether every name and value of URL-encoded bytes decodes to UTF-8. Splitting at `=`
-/// too is safe: no byte of a multi-byte character is an ASCII one.
-fn decodes_to_utf8(bytes: &[u8]) -> bool {
-    bytes
-        .split(|&b| b == b'&' || b == b'=')
-        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
+/// Checks every name and value of URL-encoded bytes: UTF-8 (what the service's pages send)
+/// and free of control characters, as [`refuse_control`]. Splitting at `=` too is safe: no
+/// byte of a multi-byte character is an ASCII one.
+fn check_urlencoded(bytes: &[u8]) -> Result<(), AppError> {
+    for part in bytes.split(|&b| b == b'&' || b == b'=') {
+        let text = percent_encoding::percent_decode(part)
+            .decode_utf8()
+            .map_err(|_| not_utf8())?;
+        refuse_control(&text)?;
+    }
+    Ok(())
 }
 
 /// Whether URL-encoded bytes decode to a NUL character.
@@ -90,13 +95,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let query = parts.uri.query().unwrap_or_default().as_bytes();
-        if encodes_nul(query) {
-            return Err(control_refused());
-        }
-        if !decodes_to_utf8(query) {
-            return Err(not_utf8());
-        }
+        check_urlencoded(parts.uri.query().unwrap_or_default().as_bytes())?;
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(Query(value))
@@ -114,16 +113,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| AppError::BadRequest("Форма слишком велика.".into()))?;
-        if encodes_nul(&bytes) {
-            return Err(control_refused());
-        }
-        if !decodes_to_utf8(&bytes) {
-            return Err(not_utf8());
-        }
-        for (name, value) in url::form_urlencoded::parse(&bytes) {
-            refuse_control(&name)?;
-            refuse_control(&value)?;
-        }
+        check_urlencoded(&bytes)?;
         let request = Request::from_parts(parts, Body::from(bytes));
         let axum::Form(value) = axum::Form::<T>::from_request(request, state).await?;
         Ok(Form(value))
@@ -183,12 +173,13 @@ mod tests {
 
     #[test]
     fn only_utf8_text_is_taken() {
-        assert!(decodes_to_utf8(b"name=%D0%AF&q=a+b%3Dc&empty=&flag"));
-        assert!(decodes_to_utf8("name=Я=1".as_bytes()));
-        assert!(!decodes_to_utf8(b"name=%E9%E9"));
-        assert!(!decodes_to_utf8(b"%FF=1"));
-        assert!(!decodes_to_utf8(b"name=\xd0"));
-        assert!(!decodes_to_utf8(&[b'a', b'=', 0xd0]));
+        let says_not_utf8 = |bytes: &[u8]| matches!(check_urlencoded(bytes), Err(AppError::BadRequest(m)) if m.contains("UTF-8"));
+        assert!(check_urlencoded(b"name=%D0%AF&q=a+b%3Dc&empty=&flag").is_ok());
+        assert!(check_urlencoded("name=Я=1".as_bytes()).is_ok());
+        assert!(says_not_utf8(b"name=%E9%E9"));
+        assert!(says_not_utf8(b"%FF=1"));
+        assert!(says_not_utf8(b"name=\xd0"));
+        assert!(says_not_utf8(&[b'a', b'=', 0xd0]));
         assert_eq!(
             utf8_text("Я".as_bytes().to_vec()).ok().as_deref(),
             Some("Я")
@@ -207,5 +198,9 @@ mod tests {
             assert!(refuse_control(text).is_err(), "{text:?}");
         }
         assert!(refuse_control("строка 1\r\nстрока 2\tи табуляция").is_ok());
+        for encoded in [&b"q=%00"[..], b"name=a\0b", b"q=%1B%5B31m", b"%07=1"] {
+            assert!(check_urlencoded(encoded).is_err(), "{encoded:?}");
+        }
+        assert!(check_urlencoded(b"comment=%D0%B0%09%0D%0A%D0%B1&q=%2500").is_ok());
     }
 }

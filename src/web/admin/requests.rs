@@ -123,11 +123,17 @@ async fn request_page(
     let request = db::access_requests::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pending = request.status == "pending";
-    let mut employees = Vec::new();
-    for e in db::access_requests::employees(&state.db, id).await? {
-        let taken = pending && db::access_requests::email_in_use(&state.db, &e.email).await?;
-        employees.push(EmployeeView {
+    let rows = db::access_requests::employees(&state.db, id).await?;
+    let taken = if request.status == "pending" {
+        let emails: Vec<String> = rows.iter().map(|e| e.email.clone()).collect();
+        db::access_requests::emails_in_use(&state.db, &emails).await?
+    } else {
+        Vec::new()
+    };
+    let employees: Vec<EmployeeView> = rows
+        .into_iter()
+        .map(|e| EmployeeView {
+            taken: taken.contains(&e.email.to_lowercase()),
             full_name: e.full_name,
             job_title: e.job_title,
             rights: e.rights.names().join(", "),
@@ -135,9 +141,8 @@ async fn request_page(
             email: e.email,
             phone: e.phone,
             working_hours: e.working_hours,
-            taken,
-        });
-    }
+        })
+        .collect();
     let existing = db::access_requests::organisation_by_inn(&state.db, &request.org_inn).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
